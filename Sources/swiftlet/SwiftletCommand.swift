@@ -12,5 +12,16 @@ import ArgumentParser
 
 @main
 struct SwiftletCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "swiftlet")
+    static let configuration = CommandConfiguration(
+        commandName: "swiftlet",
+        abstract: "Swiftlet: an MQTT 3.1/3.1.1/5.0 broker for chat, live rooms and browser clients.",
+        discussion: """
+            Run the broker with embedded defaults (MQTT on 0.0.0.0:1883, anonymous access on):
+
+                swiftlet serve
+
+            Documentation: README.md and docs/ in the repository.
+            """,
+        subcommands: [ServeCommand.self, CheckConfigCommand.self]
+    )
 }

@@ -1,0 +1,217 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Swiftlet open source project
+//
+// Copyright (c) 2026 the Swiftlet authors
+// Licensed under Apache License v2.0
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+import Logging
+import NIOCore
+import SwiftletMQTT
+import Synchronization
+
+/// The broker: session registry, subscription index, retained messages and the router.
+///
+/// Shared by every event loop. The registry and the index are behind mutexes held only for a
+/// lookup or an update, never while delivering (DESIGN §4.2); sessions and connections live on
+/// their own loops and are reached with one task per loop per publish (DESIGN §4.3).
+package final class Broker: Sendable {
+    package let configuration: BrokerConfiguration
+    package let logger: Logger
+    package let stats = BrokerStats()
+    package let retained = RetainedStore()
+
+    private let index = Mutex(SubscriptionIndex<SessionHandle>())
+    private let sessions = Mutex([String: SessionHandle]())
+
+    package init(configuration: BrokerConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    // MARK: - Sessions
+
+    /// The result of opening a session for a CONNECT.
+    package struct OpenedSession: Sendable {
+        package var session: SessionHandle
+        /// CONNACK Session Present [MQTT-3.2.2-2] [MQTT-3.2.2-3].
+        package var sessionPresent: Bool
+    }
+
+    /// Finds or creates the session of `clientID` on `eventLoop` (the connection's loop). An
+    /// existing session is taken over: its connection is closed, and its state moves here unless
+    /// `cleanStart` discards it (MQTT 5 §3.1.4). The future completes on `eventLoop`.
+    package func openSession(clientID: String, cleanStart: Bool, on eventLoop: any EventLoop)
+        -> EventLoopFuture<OpenedSession>
+    {
+        let handle = SessionHandle(clientID: clientID, eventLoop: eventLoop, broker: self)
+        let previous = sessions.withLock { sessions in
+            let previous = sessions[clientID]
+            sessions[clientID] = handle
+            return previous
+        }
+        guard let previous else {
+            handle.install(nil)
+            return eventLoop.makeSucceededFuture(OpenedSession(session: handle, sessionPresent: false))
+        }
+        stats.increment(.sessionsTakenOver)
+        // Takeovers of one client ID are serialised: each waits until the previous migration
+        // has installed its state, so a state is never moved out of a handle before it arrived.
+        return previous.ready.hop(to: previous.eventLoop).flatMap { () -> EventLoopFuture<OpenedSession> in
+            let moved = previous.takeOver(by: handle, cleanStart: cleanStart)
+            return eventLoop.submit {
+                handle.install(moved)
+                return OpenedSession(session: handle, sessionPresent: moved != nil)
+            }
+        }
+    }
+
+    /// The session currently registered for a client ID, if any.
+    package func session(clientID: some StringProtocol) -> SessionHandle? {
+        sessions.withLock { $0[String(clientID)] }
+    }
+
+    package var sessionCount: Int { sessions.withLock { $0.count } }
+
+    /// Called by a session that ended, on its loop.
+    func sessionEnded(_ handle: SessionHandle, filters: some Collection<String>, reason: String) {
+        sessions.withLock { sessions in
+            if sessions[handle.clientID] === handle { sessions[handle.clientID] = nil }
+        }
+        if !filters.isEmpty {
+            index.withLock { $0.unsubscribeAll(handle, filters: filters) }
+        }
+        logger.debug("session ended", metadata: ["client.id": "\(handle.clientID)", "reason": "\(reason)"])
+    }
+
+    func moveSubscriptions(from old: SessionHandle, to new: SessionHandle, filters: some Collection<String>) {
+        guard !filters.isEmpty else { return }
+        index.withLock { $0.replace(old, with: new, filters: filters) }
+    }
+
+    // MARK: - Subscriptions
+
+    /// Adds or replaces a subscription. Returns whether it existed before [MQTT-3.8.4-3].
+    package func subscribe(_ session: SessionHandle, filter: String, options: SubscriptionOptions) -> Bool {
+        index.withLock { $0.subscribe(session, filter: filter, options: options) }
+    }
+
+    /// Removes a subscription. Returns whether it existed.
+    package func unsubscribe(_ session: SessionHandle, filter: String) -> Bool {
+        index.withLock { $0.unsubscribe(session, filter: filter) }
+    }
+
+    package var subscriptionCount: Int { index.withLock { $0.subscriptionCount } }
+
+    // MARK: - Routing
+
+    /// Routes a message to every matching subscriber, or to the one client of a p2p topic.
+    /// Returns the number of sessions it was handed to.
+    ///
+    /// One index lookup per message; matches are grouped by event loop and each loop gets one
+    /// task that delivers to all of its subscribers and flushes each connection once
+    /// (DESIGN §4.2, §4.3). Tasks on one loop run in submission order, so messages from one
+    /// publisher reach each subscriber in publish order (DESIGN §4.7).
+    @discardableResult
+    package func route(_ message: RoutedMessage, from publisher: SessionHandle?) -> Int {
+        stats.increment(.messagesReceived)
+        if let target = P2PTopic.targetClientID(ofTopic: message.topic) {
+            return routeP2P(message, to: target)
+        }
+        if message.retain {
+            retained.store(message)
+        }
+        let matches = index.withLock { $0.match(topic: message.topic, publisher: publisher) }
+        guard !matches.isEmpty else { return 0 }
+        dispatch(message, matches: matches)
+        return matches.count
+    }
+
+    /// A p2p message goes to its target session whether or not it subscribed (DESIGN §5).
+    private func routeP2P(_ message: RoutedMessage, to clientID: Substring) -> Int {
+        guard let target = session(clientID: clientID) else {
+            stats.increment(.messagesDroppedNoSession)
+            return 0
+        }
+        var message = message
+        // A p2p message is addressed to one client and is never kept as a retained message.
+        message.retain = false
+        target.eventLoop.execute {
+            var cache = PublishEncodingCache()
+            if target.deliver(
+                message, qos: message.qos, retain: false, subscriptionIdentifiers: [], now: target.eventLoop.now,
+                cache: &cache)
+            {
+                target.flushConnection()
+            }
+        }
+        return 1
+    }
+
+    private func dispatch(_ message: RoutedMessage, matches: [SubscriptionMatch<SessionHandle>]) {
+        // Few loops (one per core): a linear scan beats hashing here.
+        var groups: [(loop: any EventLoop, matches: [SubscriptionMatch<SessionHandle>])] = []
+        for match in matches {
+            let loop = match.subscriber.eventLoop
+            if let index = groups.firstIndex(where: { $0.loop === loop }) {
+                groups[index].matches.append(match)
+            } else {
+                groups.append((loop, [match]))
+            }
+        }
+        for group in groups {
+            let matches = group.matches
+            let loop = group.loop
+            loop.execute {
+                Self.deliver(message, to: matches, now: loop.now)
+            }
+        }
+    }
+
+    /// Runs on the subscribers' loop: encode once, write to every subscriber, flush each once.
+    private static func deliver(
+        _ message: RoutedMessage, to matches: [SubscriptionMatch<SessionHandle>], now: NIODeadline
+    ) {
+        var cache = PublishEncodingCache()
+        var touched: [SessionHandle] = []
+        for match in matches {
+            let qos = min(message.qos, match.qos)
+            // Retain-as-published, else 0 on a normal delivery [MQTT-3.3.1-12] [MQTT-3.3.1-13].
+            let retain = match.retainAsPublished && message.retain
+            if match.subscriber.deliver(
+                message, qos: qos, retain: retain, subscriptionIdentifiers: match.subscriptionIdentifiers,
+                now: now, cache: &cache)
+            {
+                touched.append(match.subscriber)
+            }
+        }
+        for session in touched { session.flushConnection() }
+    }
+
+    /// Publishes a will message as if its client had sent it (MQTT 5 §3.1.2.5).
+    func publishWill(_ will: WillMessage, clientID: String, now: NIODeadline) {
+        stats.increment(.willsPublished)
+        let publish = PublishPacket(
+            topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain,
+            properties: will.properties)
+        var message = RoutedMessage(publish: publish, receivedAt: now, publisherClientID: clientID)
+        // Will properties that only concern the will itself are not forwarded.
+        message.properties.removeAll(identifier: Property.willDelayInterval(0).identifier)
+        logger.debug("publishing will", metadata: ["client.id": "\(clientID)", "topic": "\(will.topic)"])
+        route(message, from: nil)
+    }
+
+    // MARK: - Shutdown
+
+    /// Tells every connected client that the server is going away (0x8B for MQTT 5).
+    package func shutdown(eventLoopGroup: any EventLoopGroup) -> EventLoopFuture<Void> {
+        let all = sessions.withLock { Array($0.values) }
+        let futures = all.map { session in
+            session.eventLoop.submit { session.shutdown() }
+        }
+        return EventLoopFuture.andAllComplete(futures, on: eventLoopGroup.any())
+    }
+}

@@ -1,0 +1,52 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Swiftlet open source project
+//
+// Copyright (c) 2026 the Swiftlet authors
+// Licensed under Apache License v2.0
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+import NIOCore
+
+/// Limits and protocol options of the broker. Every input the broker accepts is bounded by one of
+/// these values (DESIGN §9); the defaults suit a chat or live-room deployment on one machine.
+package struct BrokerConfiguration: Sendable, Hashable {
+    /// Largest MQTT packet accepted from a client, fixed header included. Announced to MQTT 5
+    /// clients as Maximum Packet Size; a bigger packet ends the connection with 0x95.
+    package var maxPacketSize: Int = 1 << 20
+    /// Longest topic name or filter, in UTF-8 bytes (the protocol allows 65,535).
+    package var maxTopicLength: Int = 1024
+    /// Most levels in a topic name or filter.
+    package var maxTopicLevels: Int = 32
+    /// Most subscriptions one session may hold; more are refused with 0x97 (quota exceeded).
+    package var maxSubscriptionsPerClient: Int = 100
+    /// Inbound: the server's Receive Maximum (MQTT 5 §3.2.2.3.3): QoS 2 messages a client may
+    /// have unacknowledged. Outbound: the inflight window for clients that state no Receive Maximum.
+    package var maxInflight: Int = 32
+    /// QoS 1/2 messages queued per session beyond the inflight window (also while offline).
+    /// Past it new messages are dropped and counted.
+    package var maxQueuedMessages: Int = 1000
+    /// Bytes one connection may have written but not yet flushed to the socket before QoS 0
+    /// messages to it are dropped (and QoS 1/2 wait in the session queue).
+    package var maxOutboundBytes: Int = 1 << 20
+    /// Concurrent client connections; a CONNECT beyond it is refused (0x97 / return code 3).
+    package var maxConnections: Int = 100_000
+    /// Time a new socket has to send CONNECT before it is closed.
+    package var connectTimeout: TimeAmount = .seconds(10)
+    /// Largest keep-alive a client may use, in seconds; 0 means no limit. MQTT 5 clients asking
+    /// for more (or for none) are told the value through Server Keep Alive.
+    package var maxKeepAlive: UInt16 = 0
+    /// Topic aliases a client may use towards the server (MQTT 5 Topic Alias Maximum).
+    package var topicAliasMaximum: UInt16 = 64
+    /// Upper bound on a session's expiry, in seconds, for MQTT 5 clients and for 3.1.1 clients
+    /// with clean session 0 (whose sessions otherwise never expire).
+    package var maxSessionExpiry: UInt32 = 7 * 24 * 3600
+    /// Queue QoS 0 messages for offline persistent sessions (Mosquitto's queue_qos0_messages).
+    package var queueQoS0Offline: Bool = false
+    /// Whether clients may connect without credentials.
+    package var allowAnonymous: Bool = true
+
+    package init() {}
+}

@@ -1,0 +1,73 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Swiftlet open source project
+//
+// Copyright (c) 2026 the Swiftlet authors
+// Licensed under Apache License v2.0
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+import NIOCore
+import SwiftletMQTT
+
+/// What a session needs from the network connection it is attached to. The broker knows nothing
+/// of sockets or transports (DESIGN §3); TCP, TLS and WebSocket connections all reach it through
+/// this protocol. Every requirement is called on the connection's event loop only.
+package protocol ClientConnection: AnyObject {
+    var protocolVersion: ProtocolVersion { get }
+    /// False while the transport's outbound buffer is above its high-water mark (DESIGN §4.6).
+    var isWritable: Bool { get }
+    /// The client's Receive Maximum: QoS 1/2 messages it accepts unacknowledged.
+    var sendWindow: Int { get }
+
+    /// Writes one PUBLISH; does not flush. Returns false if the packet was not written because it
+    /// exceeds the client's Maximum Packet Size [MQTT-3.1.2-24].
+    func writePublish(
+        _ delivery: OutboundDelivery,
+        packetID: UInt16?,
+        dup: Bool,
+        now: NIODeadline,
+        cache: inout PublishEncodingCache
+    ) -> Bool
+    /// Writes a control packet; does not flush.
+    func writePacket(_ packet: MQTTPacket)
+    /// Flushes what was written since the last flush, once.
+    func flushIfNeeded()
+    /// The session moved to a newer connection of the same client: say so (0x8E) and close.
+    func sessionTakenOver()
+    /// The broker is shutting down or the session was ended: send DISCONNECT where the version
+    /// has it, then close.
+    func disconnect(reason: ReasonCode, reasonString: String?)
+}
+
+/// The encoded bytes of one message, shared by every subscriber that takes them unchanged
+/// (DESIGN §4.4): QoS 0, no subscription identifier, no topic alias. 3.1 and 3.1.1 PUBLISH
+/// packets are identical on the wire; MQTT 5 adds properties, whose remaining message expiry
+/// changes by the second. The RETAIN flag differs with retain-as-published. So a batch keeps at
+/// most a handful of encodings, whatever the number of subscribers.
+package struct PublishEncodingCache {
+    package struct Key: Hashable {
+        package var isMQTT5: Bool
+        package var retain: Bool
+        package var lifetime: Int64?
+
+        package init(isMQTT5: Bool, retain: Bool, lifetime: Int64?) {
+            self.isMQTT5 = isMQTT5
+            self.retain = retain
+            self.lifetime = isMQTT5 ? lifetime : nil
+        }
+    }
+
+    private var entries: [(key: Key, bytes: ByteBuffer)] = []
+
+    package init() {}
+
+    /// The cached bytes for `key`, made by `encode` the first time.
+    package mutating func bytes(for key: Key, encode: () -> ByteBuffer) -> ByteBuffer {
+        for entry in entries where entry.key == key { return entry.bytes }
+        let bytes = encode()
+        entries.append((key, bytes))
+        return bytes
+    }
+}

@@ -1,0 +1,236 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Swiftlet open source project
+//
+// Copyright (c) 2026 the Swiftlet authors
+// Licensed under Apache License v2.0
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+import Logging
+import NIOCore
+import SwiftletMQTT
+
+extension MQTTConnectionHandler {
+    /// The longest client identifier accepted, in UTF-8 bytes.
+    static let maxClientIDLength = 256
+
+    /// CONNECT arrived (MQTT 5 §3.1.4): validate, then open the session; CONNACK follows when it
+    /// is open.
+    func connectReceived(_ connect: ConnectPacket) {
+        protocolVersion = connect.version
+        let configuration = broker.configuration
+
+        if broker.stats[.connectionsCurrent] > configuration.maxConnections {
+            refuseConnect(.quotaExceeded, reasonString: "too many connections")
+            return
+        }
+        if connect.version == .v5, connect.properties.authenticationMethod != nil {
+            // Enhanced authentication (MQTT 5 §4.12) is not offered [MQTT-4.12.0-1].
+            refuseConnect(.badAuthenticationMethod, reasonString: "enhanced authentication is not supported")
+            return
+        }
+        if !configuration.allowAnonymous && connect.username == nil {
+            refuseConnect(.notAuthorized, reasonString: "anonymous access is disabled")
+            return
+        }
+
+        var clientID = connect.clientID
+        var assignedClientID: String? = nil
+        if clientID.isEmpty {
+            switch connect.version {
+            case .v3_1:
+                // MQTT 3.1 requires 1 to 23 characters.
+                refuseConnect(.clientIdentifierNotValid, reasonString: nil)
+                return
+            case .v3_1_1 where !connect.cleanStart:
+                // [MQTT-3.1.3-8]: an empty ID needs clean session 1, else return code 0x02.
+                refuseConnect(.clientIdentifierNotValid, reasonString: nil)
+                return
+            case .v3_1_1, .v5:
+                // [MQTT-3.1.3-6]; MQTT 5 clients are told the ID [MQTT-3.2.2-16].
+                clientID = Self.makeClientID()
+                if connect.version == .v5 { assignedClientID = clientID }
+            }
+        }
+        guard clientID.utf8.count <= Self.maxClientIDLength else {
+            refuseConnect(.clientIdentifierNotValid, reasonString: "client identifier too long")
+            return
+        }
+        if let will = connect.will {
+            if let problem = topicNameProblem(will.topic) {
+                refuseConnect(.topicNameInvalid, reasonString: "will topic: \(problem)")
+                return
+            }
+        }
+
+        self.clientID = clientID
+        logger[metadataKey: "client.id"] = "\(clientID)"
+
+        // Limits the client states for what the server sends it (MQTT 5 §3.1.2.11).
+        let properties = connect.properties
+        if connect.version == .v5 {
+            clientReceiveMaximum = Int(properties.receiveMaximum ?? UInt16.max)
+            clientMaximumPacketSize = Int(properties.maximumPacketSize ?? UInt32.max)
+            clientTopicAliasMaximum = properties.topicAliasMaximum ?? 0
+            sendReasonStrings = (properties.requestProblemInformation ?? 1) != 0
+        }
+
+        // Session expiry: MQTT 5 asks for it; a 3.1.1 persistent session lasts as long as allowed.
+        let requestedExpiry: UInt32
+        if connect.version == .v5 {
+            requestedExpiry = properties.sessionExpiryInterval ?? 0
+        } else {
+            requestedExpiry = connect.cleanStart ? 0 : UInt32.max
+        }
+        connectSessionExpiry = requestedExpiry
+        let grantedExpiry = min(requestedExpiry, configuration.maxSessionExpiry)
+
+        keepAlive = connect.keepAlive
+        var serverKeepAlive: UInt16? = nil
+        if configuration.maxKeepAlive > 0, connect.version == .v5,
+            connect.keepAlive == 0 || connect.keepAlive > configuration.maxKeepAlive
+        {
+            // The client must use the server's value [MQTT-3.2.2-21].
+            keepAlive = configuration.maxKeepAlive
+            serverKeepAlive = configuration.maxKeepAlive
+        }
+
+        logger.debug(
+            "CONNECT",
+            metadata: [
+                "version": "\(connect.version)", "clean.start": "\(connect.cleanStart)",
+                "keepalive": "\(keepAlive)", "transport": "\(transport)",
+            ])
+
+        let pending = PendingConnect(
+            cleanStart: connect.cleanStart,
+            grantedExpiry: grantedExpiry,
+            requestedExpiry: requestedExpiry,
+            assignedClientID: assignedClientID,
+            serverKeepAlive: serverKeepAlive,
+            will: connect.will)
+        guard let context else { return }
+        let eventLoop = context.eventLoop
+        broker.openSession(clientID: clientID, cleanStart: connect.cleanStart, on: eventLoop)
+            .hop(to: eventLoop)
+            .assumeIsolatedUnsafeUnchecked()
+            .whenComplete { result in
+                switch result {
+                case .success(let opened):
+                    self.sessionOpened(opened, pending)
+                case .failure(let error):
+                    self.logger.error("opening the session failed", metadata: ["error": "\(error)"])
+                    self.refuseConnect(.unspecifiedError, reasonString: nil)
+                }
+            }
+    }
+
+    struct PendingConnect {
+        var cleanStart: Bool
+        var grantedExpiry: UInt32
+        var requestedExpiry: UInt32
+        var assignedClientID: String?
+        var serverKeepAlive: UInt16?
+        var will: WillMessage?
+    }
+
+    private func sessionOpened(_ opened: Broker.OpenedSession, _ pending: PendingConnect) {
+        let session = opened.session
+        let willDelay = pending.will?.properties.willDelayInterval ?? 0
+        session.attach(self, expiryInterval: pending.grantedExpiry, will: pending.will, willDelay: willDelay)
+        guard machine.state == .openingSession, context != nil else {
+            // The client went away while its session opened: end this connection's turn now.
+            session.connectionClosed(self, publishWill: true)
+            return
+        }
+        self.session = session
+
+        var properties = Properties()
+        if protocolVersion == .v5 {
+            let configuration = broker.configuration
+            if configuration.maxInflight < Int(UInt16.max) {
+                properties.append(.receiveMaximum(UInt16(configuration.maxInflight)))
+            }
+            properties.append(.maximumPacketSize(UInt32(clamping: configuration.maxPacketSize)))
+            if configuration.topicAliasMaximum > 0 {
+                properties.append(.topicAliasMaximum(configuration.topicAliasMaximum))
+            }
+            if let assigned = pending.assignedClientID {
+                properties.append(.assignedClientIdentifier(assigned))
+            }
+            if let serverKeepAlive = pending.serverKeepAlive {
+                properties.append(.serverKeepAlive(serverKeepAlive))
+            }
+            if pending.grantedExpiry != pending.requestedExpiry {
+                // The client must use the server's value [MQTT-3.2.2-?]: MQTT 5 §3.2.2.3.2.
+                properties.append(.sessionExpiryInterval(pending.grantedExpiry))
+            }
+        }
+        // Session Present is 0 for a clean start [MQTT-3.2.2-2], else whether a session resumed
+        // [MQTT-3.2.2-3].
+        writePacket(.connack(ConnAckPacket(sessionPresent: opened.sessionPresent, reasonCode: .success, properties: properties)))
+
+        let buffered = machine.sessionOpened(keepAlive: keepAlive, now: session.eventLoop.now)
+        scheduleKeepAliveCheck()
+        if opened.sessionPresent { session.resumeDelivery() }
+        for packet in buffered {
+            guard machine.state == .connected else { break }
+            process(packet)
+        }
+        flushIfNeeded()
+        resumeReadingIfPaused()
+    }
+
+    /// Answers CONNECT with a failure and closes [MQTT-3.2.2-5]. 3.1/3.1.1 clients get the
+    /// closest return code; Session Present is 0 [MQTT-3.2.2-4].
+    func refuseConnect(_ reason: ReasonCode, reasonString: String?, version: ProtocolVersion? = nil) {
+        broker.stats.increment(.connectionsRejected)
+        let version = version ?? protocolVersion
+        protocolVersion = version
+        logger.info("CONNECT refused", metadata: ["reason": "\(reason)", "detail": "\(reasonString ?? "")"])
+        var properties = Properties()
+        if version == .v5, let reasonString { properties.append(.reasonString(reasonString)) }
+        machine.connectRefused()
+        writePacket(.connack(ConnAckPacket(sessionPresent: false, reasonCode: reason, properties: properties)))
+        flushIfNeeded()
+        context?.close(promise: nil)
+    }
+
+    func refuseConnect(_ reason: ReasonCode, version: ProtocolVersion) {
+        refuseConnect(reason, reasonString: nil, version: version)
+    }
+
+    // MARK: - Keep-alive
+
+    func scheduleKeepAliveCheck(in delay: TimeAmount? = nil) {
+        guard let context, let timeout = machine.keepAliveTimeout else { return }
+        keepAliveTimer = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: delay ?? timeout) {
+            self.keepAliveTimerFired()
+        }
+    }
+
+    private func keepAliveTimerFired() {
+        switch machine.keepAliveTimerFired(now: context?.eventLoop.now ?? .now()) {
+        case .none, .closeConnectTimeout:
+            break
+        case .reschedule(let remaining):
+            scheduleKeepAliveCheck(in: remaining)
+        case .closeKeepAliveTimeout:
+            broker.stats.increment(.keepAliveTimeouts)
+            logger.info("keep-alive timeout, closing", metadata: ["keepalive": "\(keepAlive)"])
+            // [MQTT-3.1.2-22]; MQTT 5 clients are told why (0x8D).
+            disconnect(reason: .keepAliveTimeout, reasonString: "keep-alive timeout")
+        }
+    }
+
+    /// A client identifier for clients that sent none: unique enough to never collide in
+    /// practice, and recognisable in logs.
+    static func makeClientID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let value = generator.next() as UInt64
+        let hex = String(value, radix: 16)
+        return "swiftlet-" + String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}

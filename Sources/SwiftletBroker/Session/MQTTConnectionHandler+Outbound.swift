@@ -1,0 +1,156 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Swiftlet open source project
+//
+// Copyright (c) 2026 the Swiftlet authors
+// Licensed under Apache License v2.0
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+import Logging
+import NIOCore
+import SwiftletMQTT
+
+extension MQTTConnectionHandler: ClientConnection {
+    package var isWritable: Bool { context?.channel.isWritable ?? false }
+
+    package var sendWindow: Int { clientReceiveMaximum }
+
+    package func writePublish(
+        _ delivery: OutboundDelivery,
+        packetID: UInt16?,
+        dup: Bool,
+        now: NIODeadline,
+        cache: inout PublishEncodingCache
+    ) -> Bool {
+        guard let context else { return true }
+        let lifetime = delivery.message.remainingLifetime(now: now)
+
+        // Encode once (DESIGN §4.4): a QoS 0 message without per-subscriber properties has the
+        // same bytes for every subscriber of the same protocol family.
+        if delivery.qos == .atMostOnce, delivery.subscriptionIdentifiers.isEmpty, clientTopicAliasMaximum == 0 {
+            let isMQTT5 = protocolVersion == .v5
+            let key = PublishEncodingCache.Key(isMQTT5: isMQTT5, retain: delivery.retain, lifetime: lifetime)
+            let bytes = cache.bytes(for: key) {
+                encodePublish(
+                    delivery, topic: delivery.message.topic, packetID: nil, dup: false,
+                    properties: isMQTT5 ? forwardedProperties(delivery, lifetime: lifetime) : [],
+                    allocator: context.channel.allocator)
+            }
+            guard bytes.readableBytes <= clientMaximumPacketSize else { return false }
+            context.write(wrapOutboundOut(bytes), promise: nil)
+            needsFlush = true
+            return true
+        }
+
+        var topic = delivery.message.topic
+        var properties: Properties = []
+        var newAlias: UInt16? = nil
+        if protocolVersion == .v5 {
+            properties = forwardedProperties(delivery, lifetime: lifetime)
+            if clientTopicAliasMaximum > 0 {
+                // Aliases the server chooses towards the client (MQTT 5 §3.3.2.3.4): the first
+                // message of a topic carries topic and alias, later ones the alias alone.
+                if let alias = outboundAliases[topic] {
+                    properties.append(.topicAlias(alias))
+                    topic = ""
+                } else if outboundAliases.count < Int(clientTopicAliasMaximum) {
+                    let alias = UInt16(outboundAliases.count + 1)
+                    properties.append(.topicAlias(alias))
+                    newAlias = alias
+                }
+            }
+        }
+        let packet = PublishPacket(
+            topic: topic, payload: delivery.message.payload, qos: delivery.qos, retain: delivery.retain,
+            dup: dup, packetID: packetID, properties: properties)
+        let size = MQTTPacketEncoder.encodedSize(.publish(packet), version: protocolVersion)
+        // Never send a packet larger than the client's Maximum Packet Size [MQTT-3.1.2-24].
+        guard size <= clientMaximumPacketSize else { return false }
+        if let newAlias { outboundAliases[delivery.message.topic] = newAlias }
+        var buffer = context.channel.allocator.buffer(capacity: size)
+        MQTTPacketEncoder.encode(.publish(packet), version: protocolVersion, into: &buffer)
+        context.write(wrapOutboundOut(buffer), promise: nil)
+        needsFlush = true
+        return true
+    }
+
+    /// The message's forwarded properties plus the per-delivery ones: the remaining expiry
+    /// [MQTT-3.3.2-6] and the matching subscription identifiers [MQTT-3.3.4-3].
+    private func forwardedProperties(_ delivery: OutboundDelivery, lifetime: Int64?) -> Properties {
+        var properties = delivery.message.properties
+        if let lifetime {
+            properties.append(.messageExpiryInterval(UInt32(clamping: max(lifetime, 1))))
+        }
+        for identifier in delivery.subscriptionIdentifiers {
+            properties.append(.subscriptionIdentifier(identifier))
+        }
+        return properties
+    }
+
+    private func encodePublish(
+        _ delivery: OutboundDelivery, topic: String, packetID: UInt16?, dup: Bool, properties: Properties,
+        allocator: ByteBufferAllocator
+    ) -> ByteBuffer {
+        let packet = MQTTPacket.publish(
+            PublishPacket(
+                topic: topic, payload: delivery.message.payload, qos: delivery.qos, retain: delivery.retain,
+                dup: dup, packetID: packetID, properties: properties))
+        var buffer = allocator.buffer(capacity: MQTTPacketEncoder.encodedSize(packet, version: protocolVersion))
+        MQTTPacketEncoder.encode(packet, version: protocolVersion, into: &buffer)
+        return buffer
+    }
+
+    package func writePacket(_ packet: MQTTPacket) {
+        guard let context else { return }
+        var packet = packet
+        var size = MQTTPacketEncoder.encodedSize(packet, version: protocolVersion)
+        if size > clientMaximumPacketSize {
+            // Reason strings and user properties go first [MQTT-3.1.2-25]; what still does not
+            // fit is not sent.
+            packet = Self.strippingDiagnostics(packet)
+            size = MQTTPacketEncoder.encodedSize(packet, version: protocolVersion)
+            guard size <= clientMaximumPacketSize else { return }
+        }
+        var buffer = context.channel.allocator.buffer(capacity: size)
+        MQTTPacketEncoder.encode(packet, version: protocolVersion, into: &buffer)
+        context.write(wrapOutboundOut(buffer), promise: nil)
+        needsFlush = true
+    }
+
+    private static func strippingDiagnostics(_ packet: MQTTPacket) -> MQTTPacket {
+        func strip(_ properties: Properties) -> Properties {
+            Properties(properties.list.filter {
+                switch $0 {
+                case .reasonString, .userProperty: false
+                default: true
+                }
+            })
+        }
+        switch packet {
+        case .puback(var ack): ack.properties = strip(ack.properties); return .puback(ack)
+        case .pubrec(var ack): ack.properties = strip(ack.properties); return .pubrec(ack)
+        case .pubrel(var ack): ack.properties = strip(ack.properties); return .pubrel(ack)
+        case .pubcomp(var ack): ack.properties = strip(ack.properties); return .pubcomp(ack)
+        case .suback(var ack): ack.properties = strip(ack.properties); return .suback(ack)
+        case .unsuback(var ack): ack.properties = strip(ack.properties); return .unsuback(ack)
+        case .disconnect(var disconnect): disconnect.properties = strip(disconnect.properties); return .disconnect(disconnect)
+        case .connack(var connack): connack.properties = strip(connack.properties); return .connack(connack)
+        default: return packet
+        }
+    }
+
+    package func flushIfNeeded() {
+        guard needsFlush, let context else { return }
+        needsFlush = false
+        context.flush()
+    }
+
+    package func sessionTakenOver() {
+        logger.info("session taken over by a new connection, closing")
+        // MQTT 5 clients learn why [MQTT-3.1.4-3]; 3.1.1 clients are just disconnected.
+        disconnect(reason: .sessionTakenOver, reasonString: "session taken over")
+        session = nil
+    }
+}

@@ -1,0 +1,316 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Swiftlet open source project
+//
+// Copyright (c) 2026 the Swiftlet authors
+// Licensed under Apache License v2.0
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+import DequeModule
+import Logging
+import NIOCore
+import SwiftletMQTT
+
+/// The server side of one MQTT connection: bytes in, packets decoded in place, session logic,
+/// bytes out.
+///
+/// It sits at the end of a pipeline that delivers the MQTT byte stream as `ByteBuffer`s: straight
+/// from TCP or TLS, or from a WebSocket de-framer, so every transport shares one byte path and
+/// one decoder (STYLE §2.1, §8.3). Packets never travel through the pipeline as `NIOAny`.
+///
+/// All state is confined to the channel's event loop.
+package final class MQTTConnectionHandler: ChannelDuplexHandler {
+    package typealias InboundIn = ByteBuffer
+    package typealias OutboundIn = ByteBuffer
+    package typealias OutboundOut = ByteBuffer
+
+    let broker: Broker
+    var logger: Logger
+    /// For logs and (later) status events: "tcp", "tls", "ws", "wss".
+    let transport: String
+
+    var context: ChannelHandlerContext?
+    let processor: NIOSingleStepByteToMessageProcessor<MQTTPacketDecoder>
+    var machine: ConnectionStateMachine
+    var session: SessionHandle?
+
+    // MARK: Per-connection protocol state (gone with the connection, unlike the session's)
+
+    package internal(set) var protocolVersion: ProtocolVersion = .v3_1_1
+    var clientID = ""
+    var keepAlive: UInt16 = 0
+    /// Session Expiry Interval given in CONNECT; DISCONNECT may not raise it from 0 [MQTT-3.14.2-2].
+    var connectSessionExpiry: UInt32 = 0
+    /// Client's Receive Maximum (MQTT 5 §3.1.2.11.3); 3.1.1 clients get the configured window.
+    var clientReceiveMaximum: Int
+    /// Client's Maximum Packet Size (MQTT 5 §3.1.2.11.4).
+    var clientMaximumPacketSize = Int.max
+    /// Client's Topic Alias Maximum (MQTT 5 §3.1.2.11.5): aliases the server may use towards it.
+    var clientTopicAliasMaximum: UInt16 = 0
+    /// Request Problem Information (MQTT 5 §3.1.2.11.7): reason strings only when not 0.
+    var sendReasonStrings = true
+    /// Aliases the client set towards the server [MQTT-3.3.2-12].
+    var inboundAliases: [UInt16: String] = [:]
+    /// Aliases the server set towards the client.
+    var outboundAliases: [String: UInt16] = [:]
+    /// The reason code of the client's DISCONNECT, once received.
+    var clientDisconnectReason: ReasonCode?
+
+    var needsFlush = false
+    /// A read was requested while reading is paused for the session to open.
+    var readPending = false
+    var connectTimer: Scheduled<Void>?
+    var keepAliveTimer: Scheduled<Void>?
+    var countedConnection = false
+
+    package init(broker: Broker, transport: String, logger: Logger) {
+        self.broker = broker
+        self.transport = transport
+        self.logger = logger
+        self.processor = NIOSingleStepByteToMessageProcessor(
+            MQTTPacketDecoder(maximumPacketSize: broker.configuration.maxPacketSize))
+        self.machine = ConnectionStateMachine(now: .uptimeNanoseconds(0))
+        self.clientReceiveMaximum = broker.configuration.maxInflight
+    }
+
+    // MARK: - Channel events
+
+    package func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if context.channel.isActive { start(context: context) }
+    }
+
+    package func channelActive(context: ChannelHandlerContext) {
+        start(context: context)
+        context.fireChannelActive()
+    }
+
+    private func start(context: ChannelHandlerContext) {
+        guard connectTimer == nil, !countedConnection else { return }
+        countedConnection = true
+        broker.stats.increment(.connectionsCurrent)
+        broker.stats.increment(.connectionsTotal)
+        if let address = context.channel.remoteAddress {
+            logger[metadataKey: "remote"] = "\(address)"
+        }
+        // A socket that never sends CONNECT is closed after a while (DESIGN §9).
+        connectTimer = context.eventLoop.scheduleTask(in: broker.configuration.connectTimeout) { [self] in
+            if case .closeConnectTimeout = self.machine.connectTimerFired() {
+                self.broker.stats.increment(.connectTimeouts)
+                self.logger.info("no CONNECT within the connect timeout, closing")
+                self.closeConnection()
+            }
+        }
+    }
+
+    package func handlerRemoved(context: ChannelHandlerContext) {
+        connectionEnded()
+        self.context = nil
+    }
+
+    package func channelInactive(context: ChannelHandlerContext) {
+        connectionEnded()
+        context.fireChannelInactive()
+    }
+
+    private func connectionEnded() {
+        guard machine.state != .closed else { return }
+        machine.channelInactive()
+        connectTimer?.cancel()
+        keepAliveTimer?.cancel()
+        if countedConnection {
+            broker.stats.decrement(.connectionsCurrent)
+            countedConnection = false
+        }
+        if let session {
+            self.session = nil
+            // No will after a normal DISCONNECT; yes after 0x04 or any other end [MQTT-3.1.2-8].
+            let publishWill = clientDisconnectReason.map { $0 == .disconnectWithWillMessage } ?? true
+            session.connectionClosed(self, publishWill: publishWill)
+        }
+    }
+
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        do {
+            try processor.process(buffer: buffer) { packet in
+                self.packetReceived(packet)
+            }
+        } catch let error as MQTTDecodeError {
+            decodeFailed(error)
+        } catch {
+            decodeFailed(MQTTDecodeError(reasonCode: .malformedPacket, message: "\(error)"))
+        }
+    }
+
+    package func channelReadComplete(context: ChannelHandlerContext) {
+        flushIfNeeded()
+        context.fireChannelReadComplete()
+    }
+
+    package func read(context: ChannelHandlerContext) {
+        // While the session opens, stop reading: pipelined packets wait in the socket, not here.
+        guard machine.isReading else {
+            readPending = true
+            return
+        }
+        context.read()
+    }
+
+    package func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { session?.connectionBecameWritable() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    package func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("connection error", metadata: ["error": "\(error)"])
+        closeConnection()
+    }
+
+    package func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event {
+            // The client half-closed: nothing more will arrive, so the connection is over.
+            closeConnection()
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    // MARK: - Packets
+
+    func packetReceived(_ packet: MQTTPacket) {
+        let now = context?.eventLoop.now ?? .now()
+        switch machine.packetReceived(packet, now: now) {
+        case .processConnect(let connect):
+            connectTimer?.cancel()
+            connectTimer = nil
+            connectReceived(connect)
+        case .process(let packet):
+            process(packet)
+        case .buffered, .ignore:
+            break
+        case .protocolError(let message):
+            protocolViolation(.protocolError, message)
+        }
+    }
+
+    func process(_ packet: MQTTPacket) {
+        guard let session else { return }
+        switch packet {
+        case .publish(let publish):
+            publishReceived(publish, session: session)
+        case .puback(let ack):
+            if !session.pubAckReceived(ack.packetID) {
+                logger.debug("PUBACK for unknown packet identifier", metadata: ["packet.id": "\(ack.packetID)"])
+            }
+        case .pubrec(let ack):
+            if !session.pubRecReceived(ack.packetID, reasonCode: ack.reasonCode) {
+                // Unknown identifier: release it anyway so the client can complete (MQTT 5 §4.3.3).
+                writePacket(.pubrel(AckPacket(packetID: ack.packetID, reasonCode: .packetIdentifierNotFound)))
+            }
+        case .pubrel(let ack):
+            let known = session.releasedQoS2(ack.packetID)
+            // PUBCOMP even for an unknown identifier, so a client retrying after a lost PUBCOMP
+            // completes [MQTT-4.3.3-11].
+            writePacket(
+                .pubcomp(AckPacket(packetID: ack.packetID, reasonCode: known ? .success : .packetIdentifierNotFound)))
+        case .pubcomp(let ack):
+            if !session.pubCompReceived(ack.packetID) {
+                logger.debug("PUBCOMP for unknown packet identifier", metadata: ["packet.id": "\(ack.packetID)"])
+            }
+        case .subscribe(let subscribe):
+            subscribeReceived(subscribe, session: session)
+        case .unsubscribe(let unsubscribe):
+            unsubscribeReceived(unsubscribe, session: session)
+        case .pingreq:
+            writePacket(.pingresp)  // [MQTT-3.12.4-1]
+        case .disconnect(let disconnect):
+            disconnectReceived(disconnect, session: session)
+        case .auth:
+            // No authentication method was agreed in CONNECT, so AUTH is a protocol error
+            // [MQTT-3.15.2-1]; enhanced authentication is not offered.
+            protocolViolation(.protocolError, "AUTH without an authentication method")
+        case .connect, .connack, .suback, .unsuback, .pingresp:
+            // Server-to-client packets from a client are a protocol error.
+            protocolViolation(.protocolError, "unexpected \(packet.type) from a client")
+        }
+    }
+
+    func disconnectReceived(_ disconnect: DisconnectPacket, session: SessionHandle) {
+        if let expiry = disconnect.properties.sessionExpiryInterval {
+            if connectSessionExpiry == 0 && expiry != 0 {
+                // [MQTT-3.14.2-2]
+                protocolViolation(.protocolError, "session expiry raised from 0 in DISCONNECT")
+                return
+            }
+            session.updateExpiryInterval(min(expiry, broker.configuration.maxSessionExpiry))
+        }
+        clientDisconnectReason = disconnect.reasonCode
+        logger.debug("client disconnected", metadata: ["reason": "\(disconnect.reasonCode)"])
+        // The server closes after DISCONNECT [MQTT-3.14.4-1]; the session sees the close next.
+        closeConnection()
+    }
+
+    // MARK: - Errors and closing
+
+    func decodeFailed(_ error: MQTTDecodeError) {
+        switch error.reasonCode {
+        case .packetTooLarge: broker.stats.increment(.oversizePackets)
+        case .malformedPacket: broker.stats.increment(.malformedPackets)
+        default: broker.stats.increment(.protocolErrors)
+        }
+        if machine.state == .awaitingConnect || machine.state == .openingSession && session == nil {
+            logger.info("bad CONNECT, closing", metadata: ["reason": "\(error.reasonCode)", "error": "\(error.message)"])
+            if error.reasonCode == .unsupportedProtocolVersion {
+                // [MQTT-3.1.2-2]: answer with CONNACK 0x01 (0x84 in MQTT 5 terms), then close. The
+                // client's version is unknown, so the 3.1.1 form is used, as Mosquitto does.
+                refuseConnect(.unsupportedProtocolVersion, version: .v3_1_1)
+            } else {
+                closeConnection()
+            }
+            return
+        }
+        protocolViolation(error.reasonCode, error.message)
+    }
+
+    /// Ends the connection for a protocol violation: MQTT 5 clients get DISCONNECT with the
+    /// reason code first (MQTT 5 §4.13); 3.1.1 clients are simply disconnected [MQTT-4.8.0-1].
+    func protocolViolation(_ reason: ReasonCode, _ message: String) {
+        if reason == .protocolError { broker.stats.increment(.protocolErrors) }
+        logger.info(
+            "protocol violation, closing",
+            metadata: ["client.id": "\(clientID)", "reason": "\(reason)", "error": "\(message)"])
+        disconnect(reason: reason, reasonString: message)
+    }
+
+    /// Sends DISCONNECT (MQTT 5 only; before CONNACK nothing) and closes.
+    package func disconnect(reason: ReasonCode, reasonString: String?) {
+        guard machine.state == .connected || machine.state == .openingSession else {
+            closeConnection()
+            return
+        }
+        if protocolVersion == .v5 && session != nil {
+            var properties = Properties()
+            if let reasonString, sendReasonStrings { properties.append(.reasonString(reasonString)) }
+            writePacket(.disconnect(DisconnectPacket(reasonCode: reason, properties: properties)))
+        }
+        closeConnection()
+    }
+
+    /// Flushes what was written and closes the channel once.
+    func closeConnection() {
+        guard machine.closeRequested(), let context else { return }
+        flushIfNeeded()
+        context.close(promise: nil)
+    }
+
+    func resumeReadingIfPaused() {
+        guard readPending, let context else { return }
+        readPending = false
+        context.read()
+    }
+}
+
+@available(*, unavailable)
+extension MQTTConnectionHandler: Sendable {}

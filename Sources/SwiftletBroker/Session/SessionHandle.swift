@@ -1,0 +1,434 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Swiftlet open source project
+//
+// Copyright (c) 2026 the Swiftlet authors
+// Licensed under Apache License v2.0
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+import Logging
+import NIOCore
+import SwiftletMQTT
+
+/// One client session (MQTT 5 §4.1), confined to one event loop.
+///
+/// The handle is what the subscription index and the session registry point at. Everything it
+/// holds is touched only on `eventLoop` (DESIGN §4.1); other loops reach it with
+/// `eventLoop.execute`, which is why it is `@unchecked Sendable`: the checker cannot see loop
+/// confinement, every mutating entry point asserts it.
+///
+/// When a client reconnects on another loop, its state moves to a new handle there and this one
+/// becomes a forwarder (`successor`) for messages that were already on their way to it.
+package final class SessionHandle: @unchecked Sendable {
+    package let clientID: String
+    package let eventLoop: any EventLoop
+    private let broker: Broker
+
+    // MARK: Loop-confined state
+
+    private var state = SessionState()
+    private var connection: (any ClientConnection)?
+    /// Set once this session was taken over by a newer connection on another handle.
+    private var successor: SessionHandle?
+    /// Set once the session ended (expired, cleaned, or discarded by a clean-start takeover).
+    private var ended = false
+    private var will: PendingWill?
+    private var expiryTimer: Scheduled<Void>?
+    /// Completed when the state this handle starts with is installed; a takeover of this handle
+    /// waits for it so that migrations of one client ID never overlap.
+    private let readyPromise: EventLoopPromise<Void>
+
+    private struct PendingWill {
+        var message: WillMessage
+        var delay: UInt32
+        var timer: Scheduled<Void>?
+    }
+
+    init(clientID: String, eventLoop: any EventLoop, broker: Broker) {
+        self.clientID = clientID
+        self.eventLoop = eventLoop
+        self.broker = broker
+        self.readyPromise = eventLoop.makePromise()
+    }
+
+    package var ready: EventLoopFuture<Void> { readyPromise.futureResult }
+
+    // MARK: - Lifecycle
+
+    /// Installs the state moved from a previous handle (nil for a new session). Messages that
+    /// reached this handle in the meantime stay queued behind the moved ones.
+    func install(_ migrated: SessionState?) {
+        eventLoop.preconditionInEventLoop()
+        if var migrated {
+            migrated.absorb(queuedFrom: state)
+            state = migrated
+        }
+        readyPromise.succeed()
+    }
+
+    /// Attaches a new network connection (after CONNACK was decided).
+    /// - Parameters:
+    ///   - expiryInterval: the Session Expiry Interval granted for this connection.
+    ///   - will: the connection's will message, if any, and its delay.
+    func attach(_ connection: any ClientConnection, expiryInterval: UInt32, will: WillMessage?, willDelay: UInt32) {
+        eventLoop.preconditionInEventLoop()
+        self.connection = connection
+        state.expiryInterval = expiryInterval
+        expiryTimer?.cancel()
+        expiryTimer = nil
+        self.will = will.map { PendingWill(message: $0, delay: willDelay, timer: nil) }
+    }
+
+    /// Sends what a resumed session owes its client: unacknowledged PUBLISH packets again with
+    /// DUP set, and PUBREL for those already received [MQTT-4.4.0-1], then queued messages.
+    package func resumeDelivery() {
+        eventLoop.preconditionInEventLoop()
+        guard let connection else { return }
+        let now = eventLoop.now
+        var cache = PublishEncodingCache()
+        for packetID in state.inflightOrder {
+            guard let entry = state.inflight[packetID] else { continue }
+            switch entry.phase {
+            case .awaitingAcknowledgement:
+                // DUP is set on redelivery [MQTT-3.3.1-1]; the packet identifier stays the same.
+                _ = connection.writePublish(entry.delivery, packetID: packetID, dup: true, now: now, cache: &cache)
+            case .awaitingCompletion:
+                connection.writePacket(.pubrel(AckPacket(packetID: packetID)))
+            }
+        }
+        drainQueue(now: now)
+        connection.flushIfNeeded()
+    }
+
+    /// Flushes the attached connection if anything was written to it.
+    package func flushConnection() {
+        eventLoop.preconditionInEventLoop()
+        connection?.flushIfNeeded()
+    }
+
+    /// The connection closed. `publishWill` is false after a normal DISCONNECT [MQTT-3.14.4-3].
+    package func connectionClosed(_ closed: any ClientConnection, publishWill: Bool) {
+        eventLoop.preconditionInEventLoop()
+        // A taken-over connection closes after its session moved on: nothing left to do.
+        guard let connection, connection === closed else { return }
+        self.connection = nil
+        if !publishWill { will = nil }
+
+        if state.expiryInterval == 0 {
+            end(reason: "connection closed, session expiry 0")
+            return
+        }
+        let expiry = TimeAmount.seconds(Int64(state.expiryInterval))
+        if state.expiryInterval != UInt32.max {
+            expiryTimer = eventLoop.scheduleTask(in: expiry) { [self] in
+                self.expiryTimer = nil
+                self.end(reason: "session expired")
+            }
+        }
+        if var pending = will {
+            if pending.delay == 0 {
+                publishWill()
+            } else {
+                // The will waits for its delay or for the session's end, whichever is first
+                // [MQTT-3.1.3-9]; end() publishes it if the session ends first.
+                pending.timer = eventLoop.scheduleTask(in: .seconds(Int64(pending.delay))) { [self] in
+                    self.publishWill()
+                }
+                will = pending
+            }
+        }
+    }
+
+    /// A newer connection of the same client ID takes this session over (MQTT 5 §3.1.4 step 2).
+    /// Returns the state to move to `newHandle`, or nil if the session ends instead.
+    func takeOver(by newHandle: SessionHandle, cleanStart: Bool) -> SessionState? {
+        eventLoop.preconditionInEventLoop()
+        precondition(successor == nil, "Internal inconsistency: a session was taken over twice")
+        successor = newHandle
+        guard !ended else { return nil }
+        expiryTimer?.cancel()
+        expiryTimer = nil
+
+        let hadConnection = connection != nil
+        if let connection {
+            self.connection = nil
+            connection.sessionTakenOver()
+        }
+        // The old connection's will goes out when it had no delay, or when this takeover ends the
+        // session; a delayed will is cancelled by the new connection [MQTT-3.1.3-9].
+        if let pending = will {
+            pending.timer?.cancel()
+            if cleanStart || state.expiryInterval == 0 || (hadConnection && pending.delay == 0) {
+                publishWill()
+            }
+            will = nil
+        }
+        if cleanStart || state.expiryInterval == 0 {
+            end(reason: "taken over with clean start")
+            return nil
+        }
+        let moved = state
+        state = SessionState()
+        broker.moveSubscriptions(from: self, to: newHandle, filters: moved.subscriptions.keys)
+        return moved
+    }
+
+    /// Ends the session: its subscriptions go, a pending will is published, queued messages are
+    /// dropped.
+    private func end(reason: String) {
+        guard !ended else { return }
+        ended = true
+        expiryTimer?.cancel()
+        expiryTimer = nil
+        if will != nil { publishWill() }
+        broker.sessionEnded(self, filters: state.subscriptions.keys, reason: reason)
+        state = SessionState()
+    }
+
+    private func publishWill() {
+        guard let pending = will else { return }
+        will = nil
+        pending.timer?.cancel()
+        broker.publishWill(pending.message, clientID: clientID, now: eventLoop.now)
+    }
+
+    /// The broker is going down: tell the client.
+    package func shutdown() {
+        eventLoop.preconditionInEventLoop()
+        connection?.disconnect(reason: .serverShuttingDown, reasonString: "server shutting down")
+    }
+
+    /// Ends the session on the broker's request (e.g. kicked); the connection is closed first.
+    package var isConnected: Bool {
+        eventLoop.preconditionInEventLoop()
+        return connection != nil
+    }
+
+    // MARK: - Subscriptions (called by the connection on this loop)
+
+    package var subscriptions: [String: SubscriptionOptions] {
+        eventLoop.preconditionInEventLoop()
+        return state.subscriptions
+    }
+
+    package func recordSubscription(_ filter: String, options: SubscriptionOptions) {
+        eventLoop.preconditionInEventLoop()
+        state.subscriptions[filter] = options
+    }
+
+    @discardableResult
+    package func removeSubscription(_ filter: String) -> Bool {
+        eventLoop.preconditionInEventLoop()
+        return state.subscriptions.removeValue(forKey: filter) != nil
+    }
+
+    /// Session Expiry Interval changed by DISCONNECT (MQTT 5 §3.14.2.2.2).
+    package func updateExpiryInterval(_ seconds: UInt32) {
+        eventLoop.preconditionInEventLoop()
+        state.expiryInterval = seconds
+    }
+
+    package func discardWill() {
+        eventLoop.preconditionInEventLoop()
+        will?.timer?.cancel()
+        will = nil
+    }
+
+    // MARK: - Inbound QoS 2 (MQTT 5 §4.3.3, receiver side)
+
+    /// Records a received QoS 2 packet identifier. Returns false if it was already recorded, in
+    /// which case the message must not be routed again [MQTT-4.3.3-10].
+    package func receivedQoS2(_ packetID: UInt16) -> Bool {
+        eventLoop.preconditionInEventLoop()
+        return state.inboundQoS2.insert(packetID).inserted
+    }
+
+    /// PUBREL arrived: the identifier is released. Returns whether it was known.
+    package func releasedQoS2(_ packetID: UInt16) -> Bool {
+        eventLoop.preconditionInEventLoop()
+        return state.inboundQoS2.remove(packetID) != nil
+    }
+
+    package var inboundQoS2Count: Int {
+        eventLoop.preconditionInEventLoop()
+        return state.inboundQoS2.count
+    }
+
+    // MARK: - Outbound flow (MQTT 5 §4.3, §4.9)
+
+    /// Delivers one message to this session. Returns true if something was written to the
+    /// connection (the caller flushes once per batch).
+    @discardableResult
+    package func deliver(
+        _ message: RoutedMessage,
+        qos: QoS,
+        retain: Bool,
+        subscriptionIdentifiers: [UInt32],
+        now: NIODeadline,
+        cache: inout PublishEncodingCache
+    ) -> Bool {
+        eventLoop.preconditionInEventLoop()
+        if let successor {
+            // The session moved to another loop while this message was on its way here.
+            successor.eventLoop.execute {
+                var cache = PublishEncodingCache()
+                successor.deliver(
+                    message, qos: qos, retain: retain, subscriptionIdentifiers: subscriptionIdentifiers,
+                    now: successor.eventLoop.now, cache: &cache)
+                successor.connection?.flushIfNeeded()
+            }
+            return false
+        }
+        guard !ended else { return false }
+        if message.isExpired(now: now) {
+            // [MQTT-3.3.2-5]
+            broker.stats.increment(.messagesDroppedExpired)
+            return false
+        }
+        let delivery = OutboundDelivery(
+            message: message, qos: qos, retain: retain, subscriptionIdentifiers: subscriptionIdentifiers)
+
+        if qos == .atMostOnce {
+            guard let connection else {
+                if broker.configuration.queueQoS0Offline { enqueue(delivery) }
+                return false
+            }
+            guard connection.isWritable else {
+                // A slow consumer loses QoS 0 messages, never other clients' time (DESIGN §4.6).
+                broker.stats.increment(.messagesDroppedNotWritable)
+                return false
+            }
+            if connection.writePublish(delivery, packetID: nil, dup: false, now: now, cache: &cache) {
+                broker.stats.increment(.messagesSent)
+            } else {
+                broker.stats.increment(.messagesDroppedTooLarge)
+            }
+            return true
+        }
+
+        if let connection, state.queue.isEmpty, connection.isWritable, state.inflightCount < connection.sendWindow {
+            send(delivery, on: connection, now: now, cache: &cache)
+            return true
+        }
+        enqueue(delivery)
+        return false
+    }
+
+    private func enqueue(_ delivery: OutboundDelivery) {
+        guard state.queue.count < broker.configuration.maxQueuedMessages else {
+            broker.stats.increment(.messagesDroppedQueueFull)
+            broker.logger.debug(
+                "session queue full, message dropped",
+                metadata: ["client.id": "\(clientID)", "topic": "\(delivery.message.topic)"])
+            return
+        }
+        state.queue.append(delivery)
+    }
+
+    private func send(
+        _ delivery: OutboundDelivery, on connection: any ClientConnection, now: NIODeadline,
+        cache: inout PublishEncodingCache
+    ) {
+        guard let packetID = state.allocatePacketID() else {
+            enqueue(delivery)
+            return
+        }
+        state.addInflight(delivery, packetID: packetID)
+        if connection.writePublish(delivery, packetID: packetID, dup: false, now: now, cache: &cache) {
+            broker.stats.increment(.messagesSent)
+        } else {
+            // Too large for this client: discarded as if sent and acknowledged [MQTT-3.1.2-24].
+            state.completeInflight(packetID)
+            broker.stats.increment(.messagesDroppedTooLarge)
+        }
+    }
+
+    /// Moves queued messages into the send window while the connection can take them.
+    /// Returns whether anything was written.
+    @discardableResult
+    package func drainQueue(now: NIODeadline) -> Bool {
+        eventLoop.preconditionInEventLoop()
+        guard let connection else { return false }
+        var wrote = false
+        var cache = PublishEncodingCache()
+        while let next = state.queue.first, connection.isWritable {
+            if next.qos != .atMostOnce && state.inflightCount >= connection.sendWindow { break }
+            state.queue.removeFirst()
+            if next.message.isExpired(now: now) {
+                broker.stats.increment(.messagesDroppedExpired)
+                continue
+            }
+            if next.qos == .atMostOnce {
+                _ = connection.writePublish(next, packetID: nil, dup: false, now: now, cache: &cache)
+                broker.stats.increment(.messagesSent)
+            } else {
+                send(next, on: connection, now: now, cache: &cache)
+            }
+            cache = PublishEncodingCache()
+            wrote = true
+        }
+        return wrote
+    }
+
+    /// PUBACK received. Returns whether the identifier was awaiting one.
+    package func pubAckReceived(_ packetID: UInt16) -> Bool {
+        eventLoop.preconditionInEventLoop()
+        guard let entry = state.inflight[packetID], entry.phase == .awaitingAcknowledgement,
+            entry.delivery.qos == .atLeastOnce
+        else { return false }
+        state.completeInflight(packetID)
+        drainQueue(now: eventLoop.now)
+        return true
+    }
+
+    /// PUBREC received: answer PUBREL, or give up on the message if the client refused it
+    /// (reason code 0x80 or more, MQTT 5 §4.3.3). Returns whether the identifier was known.
+    package func pubRecReceived(_ packetID: UInt16, reasonCode: ReasonCode) -> Bool {
+        eventLoop.preconditionInEventLoop()
+        guard let entry = state.inflight[packetID], entry.delivery.qos == .exactlyOnce else { return false }
+        if reasonCode.isFailure {
+            state.completeInflight(packetID)
+            drainQueue(now: eventLoop.now)
+            return true
+        }
+        // A repeated PUBREC is answered with PUBREL again [MQTT-4.3.3-4].
+        _ = entry
+        state.setPhase(.awaitingCompletion, packetID: packetID)
+        connection?.writePacket(.pubrel(AckPacket(packetID: packetID)))
+        return true
+    }
+
+    /// PUBCOMP received. Returns whether the identifier was awaiting one.
+    package func pubCompReceived(_ packetID: UInt16) -> Bool {
+        eventLoop.preconditionInEventLoop()
+        guard state.inflightPhase(packetID) == .awaitingCompletion else { return false }
+        state.completeInflight(packetID)
+        drainQueue(now: eventLoop.now)
+        return true
+    }
+
+    /// The transport became writable again: send what waited.
+    package func connectionBecameWritable() {
+        eventLoop.preconditionInEventLoop()
+        if drainQueue(now: eventLoop.now) { connection?.flushIfNeeded() }
+    }
+
+    // MARK: - Introspection for tests and stats
+
+    package var queuedCount: Int {
+        eventLoop.preconditionInEventLoop()
+        return state.queue.count
+    }
+
+    package var inflightCount: Int {
+        eventLoop.preconditionInEventLoop()
+        return state.inflightCount
+    }
+}
+
+extension SessionHandle: Hashable {
+    package static func == (lhs: SessionHandle, rhs: SessionHandle) -> Bool { lhs === rhs }
+    package func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
+}

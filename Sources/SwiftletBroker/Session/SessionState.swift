@@ -1,0 +1,105 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Swiftlet open source project
+//
+// Copyright (c) 2026 the Swiftlet authors
+// Licensed under Apache License v2.0
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+import DequeModule
+import NIOCore
+import SwiftletMQTT
+
+/// A QoS 1 or 2 message on its way to the client.
+package struct OutboundDelivery: Sendable {
+    package var message: RoutedMessage
+    /// Granted QoS: the lower of the published and the subscribed QoS [MQTT-3.8.4-8].
+    package var qos: QoS
+    /// The RETAIN flag to send (retain-as-published, or 1 for retained messages on subscribe).
+    package var retain: Bool
+    package var subscriptionIdentifiers: [UInt32]
+}
+
+/// Where an outbound QoS 1/2 message stands in its acknowledgement flow (MQTT 5 §4.3).
+package enum InflightPhase: Sendable, Hashable {
+    /// PUBLISH sent, waiting for PUBACK (QoS 1) or PUBREC (QoS 2).
+    case awaitingAcknowledgement
+    /// PUBREL sent, waiting for PUBCOMP (QoS 2).
+    case awaitingCompletion
+}
+
+/// The part of a session that outlives a network connection (MQTT 5 §4.1): subscriptions,
+/// unacknowledged and queued QoS 1/2 messages, and received QoS 2 packet identifiers.
+///
+/// A plain value: it is owned by one SessionHandle on one event loop, and moved whole to
+/// another loop when a client reconnects there.
+package struct SessionState: Sendable {
+    package struct Inflight: Sendable {
+        package var delivery: OutboundDelivery
+        package var phase: InflightPhase
+    }
+
+    /// Filter as the client sent it (shared subscriptions keep their `$share/` prefix) → options.
+    package var subscriptions: [String: SubscriptionOptions] = [:]
+    /// Outbound messages sent and not yet fully acknowledged, by packet identifier.
+    package private(set) var inflight: [UInt16: Inflight] = [:]
+    /// Packet identifiers of `inflight` in the order they were sent, for redelivery in order
+    /// [MQTT-4.6.0-1].
+    package private(set) var inflightOrder: Deque<UInt16> = []
+    /// Messages waiting for a free slot in the client's receive window or for the client to
+    /// come back online.
+    package var queue: Deque<OutboundDelivery> = []
+    /// QoS 2 messages received and routed, whose PUBREL has not arrived yet [MQTT-4.3.3-10].
+    package var inboundQoS2: Set<UInt16> = []
+    /// Session Expiry Interval in seconds; UInt32.max never expires (MQTT 5 §3.1.2.11.2).
+    package var expiryInterval: UInt32 = 0
+    private var lastPacketID: UInt16 = 0
+
+    package init() {}
+
+    package var inflightCount: Int { inflight.count }
+
+    /// The next free packet identifier, or nil if all 65,535 are in use.
+    package mutating func allocatePacketID() -> UInt16? {
+        // Identifiers are reused only once released [MQTT-2.2.1-3]; the inflight window keeps
+        // far fewer than 65,535 in use, so this scan ends after a step or two.
+        for _ in 0..<Int(UInt16.max) {
+            lastPacketID = lastPacketID == UInt16.max ? 1 : lastPacketID + 1
+            if inflight[lastPacketID] == nil { return lastPacketID }
+        }
+        return nil
+    }
+
+    package mutating func addInflight(_ delivery: OutboundDelivery, packetID: UInt16) {
+        inflight[packetID] = Inflight(delivery: delivery, phase: .awaitingAcknowledgement)
+        inflightOrder.append(packetID)
+    }
+
+    package func inflightPhase(_ packetID: UInt16) -> InflightPhase? {
+        inflight[packetID]?.phase
+    }
+
+    package mutating func setPhase(_ phase: InflightPhase, packetID: UInt16) {
+        inflight[packetID]?.phase = phase
+    }
+
+    /// Removes a completed message; returns whether it was inflight.
+    @discardableResult
+    package mutating func completeInflight(_ packetID: UInt16) -> Bool {
+        guard inflight.removeValue(forKey: packetID) != nil else { return false }
+        if inflightOrder.first == packetID {
+            inflightOrder.removeFirst()
+        } else if let index = inflightOrder.firstIndex(of: packetID) {
+            inflightOrder.remove(at: index)
+        }
+        return true
+    }
+
+    /// Appends what `other` holds behind what this state holds: used when a session's state
+    /// arrives from another loop after messages were already queued here for it.
+    package mutating func absorb(queuedFrom other: SessionState) {
+        queue.append(contentsOf: other.queue)
+    }
+}

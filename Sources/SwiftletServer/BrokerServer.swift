@@ -1,0 +1,95 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Swiftlet open source project
+//
+// Copyright (c) 2026 the Swiftlet authors
+// Licensed under Apache License v2.0
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+import Dispatch
+import Logging
+import NIOCore
+import NIOPosix
+import SwiftletBroker
+import Synchronization
+
+/// Runs the broker and its listeners until SIGINT or SIGTERM, then shuts down cleanly: MQTT 5
+/// clients are sent DISCONNECT 0x8B (server shutting down) before their sockets close.
+package final class BrokerServer: Sendable {
+    package let configuration: ServerConfiguration
+    package let broker: Broker
+    private let logger: Logger
+    private let group: MultiThreadedEventLoopGroup
+    private let listeners = Mutex<[any Channel]>([])
+    private let shutdownStarted = Atomic<Bool>(false)
+    private let stopped: EventLoopPromise<Void>
+
+    package init(configuration: ServerConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
+        self.broker = Broker(configuration: configuration.broker, logger: logger)
+        self.stopped = group.any().makePromise()
+    }
+
+    /// Binds every listener; logs `listening mqtt on HOST:PORT` with the real port.
+    package func start() throws {
+        if configuration.broker.allowAnonymous {
+            logger.warning(
+                "ANONYMOUS ACCESS IS ON: any client may connect without credentials. Fine for development; turn it off with --allow-anonymous false in production."
+            )
+        }
+        let channel = try MQTTListener.bind(
+            address: configuration.mqtt, broker: broker, group: group, logger: logger
+        ).wait()
+        listeners.withLock { $0.append(channel) }
+        let port = channel.localAddress?.port ?? configuration.mqtt.port
+        let bound = ListenAddress(host: configuration.mqtt.host, port: port)
+        logger.notice("listening mqtt on \(bound)")
+    }
+
+    /// The ports the listeners are bound to, by name.
+    package var boundPorts: [String: Int] {
+        listeners.withLock { channels in
+            var ports: [String: Int] = [:]
+            if let port = channels.first?.localAddress?.port { ports["mqtt"] = port }
+            return ports
+        }
+    }
+
+    /// Stops accepting, tells clients, closes everything. Safe to call more than once.
+    package func shutdown() -> EventLoopFuture<Void> {
+        guard !shutdownStarted.exchange(true, ordering: .relaxed) else { return stopped.futureResult }
+        logger.notice("shutting down")
+        let channels = listeners.withLock { $0 }
+        let closed = channels.map { $0.close() }
+        let loop = group.any()
+        EventLoopFuture.andAllComplete(closed, on: loop)
+            .flatMap { self.broker.shutdown(eventLoopGroup: self.group) }
+            .whenComplete { _ in self.stopped.succeed() }
+        return stopped.futureResult
+    }
+
+    /// Starts, then blocks until a shutdown (by signal or `shutdown()`) has completed.
+    package func run() throws {
+        try start()
+        let signals = [SIGINT, SIGTERM].map { signalNumber -> any DispatchSourceSignal in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { [self] in
+                self.logger.notice("received signal \(signalNumber)")
+                _ = self.shutdown()
+            }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
+        try stopped.futureResult.wait()
+        // Closing a socket after its DISCONNECT was flushed is the connections' own business;
+        // shutting the loops down closes whatever is left.
+        try group.syncShutdownGracefully()
+        logger.notice("stopped")
+    }
+}

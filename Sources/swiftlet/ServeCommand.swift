@@ -1,0 +1,141 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Swiftlet open source project
+//
+// Copyright (c) 2026 the Swiftlet authors
+// Licensed under Apache License v2.0
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+import ArgumentParser
+import Logging
+import SwiftletServer
+
+/// The flags shared by `serve` and `check-config`. Each is optional: an absent flag leaves the
+/// config file's value (or the embedded default) in place.
+struct ServerOptions: ParsableArguments {
+    @Option(name: .long, help: "YAML config file; flags override its settings.")
+    var config: String?
+
+    @Option(name: .long, help: "MQTT/TCP listener, HOST:PORT (default 0.0.0.0:1883; port 0 picks a free port).")
+    var mqtt: String?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical (default info).")
+    var logLevel: String?
+
+    @Option(name: .long, help: "Event loop threads (default: one per core).")
+    var threads: String?
+
+    @Option(name: .long, help: "Accept clients without credentials: true or false (default true, with a warning).")
+    var allowAnonymous: String?
+
+    @Option(name: .long, help: "Largest MQTT packet accepted, in bytes (default 1048576).")
+    var maxPacketSize: String?
+
+    @Option(name: .long, help: "Longest topic name or filter, in bytes (default 1024).")
+    var maxTopicLength: String?
+
+    @Option(name: .long, help: "Most levels in a topic name or filter (default 32).")
+    var maxTopicLevels: String?
+
+    @Option(name: .long, help: "Most subscriptions per session (default 100).")
+    var maxSubscriptionsPerClient: String?
+
+    @Option(name: .long, help: "Server Receive Maximum and outbound inflight window (default 32).")
+    var maxInflight: String?
+
+    @Option(name: .long, help: "QoS 1/2 messages queued per session, also while offline (default 1000).")
+    var maxQueuedMessages: String?
+
+    @Option(name: .long, help: "Unflushed bytes per connection before QoS 0 messages to it are dropped (default 1048576).")
+    var maxOutboundBytes: String?
+
+    @Option(name: .long, help: "Concurrent client connections (default 100000).")
+    var maxConnections: String?
+
+    @Option(name: .long, help: "Seconds a new socket has to send CONNECT (default 10).")
+    var connectTimeout: String?
+
+    @Option(name: .long, help: "Largest keep-alive in seconds, 0 for no limit (default 0).")
+    var maxKeepalive: String?
+
+    @Option(name: .long, help: "Topic aliases a client may use towards the server (default 64).")
+    var topicAliasMaximum: String?
+
+    @Option(name: .long, help: "Longest session expiry in seconds, also for 3.1.1 persistent sessions (default 604800).")
+    var maxSessionExpiry: String?
+
+    /// Defaults, then the config file, then flags.
+    func resolve() throws(ConfigurationError) -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        if let config { try configuration.apply(fileAt: config) }
+        let flags: [(String, String?)] = [
+            ("mqtt", mqtt), ("log-level", logLevel), ("threads", threads), ("allow-anonymous", allowAnonymous),
+            ("max-packet-size", maxPacketSize), ("max-topic-length", maxTopicLength),
+            ("max-topic-levels", maxTopicLevels), ("max-subscriptions-per-client", maxSubscriptionsPerClient),
+            ("max-inflight", maxInflight), ("max-queued-messages", maxQueuedMessages),
+            ("max-outbound-bytes", maxOutboundBytes), ("max-connections", maxConnections),
+            ("connect-timeout", connectTimeout), ("max-keepalive", maxKeepalive),
+            ("topic-alias-maximum", topicAliasMaximum), ("max-session-expiry", maxSessionExpiry),
+        ]
+        for case (let key, let value?) in flags {
+            try configuration.apply(key: key, value: value)
+        }
+        return configuration
+    }
+}
+
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the broker.",
+        discussion: """
+            Starts the listeners and runs until SIGINT or SIGTERM. Every listener logs             'listening <name> on HOST:PORT' with the real port once it is bound.
+            The config file takes the flag names without dashes as keys, e.g.:
+
+                mqtt: 127.0.0.1:1883
+                max-packet-size: 65536
+            """
+    )
+
+    @OptionGroup var options: ServerOptions
+
+    func run() throws {
+        let configuration: ServerConfiguration
+        do {
+            configuration = try options.resolve()
+        } catch {
+            throw ValidationError(error.description)
+        }
+        let level = configuration.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "swiftlet")
+        let server = BrokerServer(configuration: configuration, logger: logger)
+        try server.run()
+    }
+}
+
+struct CheckConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Validate a config file (and flags) without starting anything."
+    )
+
+    @Argument(help: "The YAML config file to check.")
+    var file: String
+
+    func run() throws {
+        var configuration = ServerConfiguration()
+        do {
+            try configuration.apply(fileAt: file)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        print("\(file): OK (mqtt \(configuration.mqtt), log level \(configuration.logLevel))")
+    }
+}
