@@ -8,6 +8,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 //===----------------------------------------------------------------------===//
+import DequeModule
 import Logging
 import NIOCore
 import SwiftletMQTT

@@ -8,6 +8,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 //===----------------------------------------------------------------------===//
+import DequeModule
 import Logging
 import NIOCore
 import SwiftletMQTT
@@ -129,7 +130,7 @@ package final class SessionHandle: @unchecked Sendable {
         }
         if var pending = will {
             if pending.delay == 0 {
-                publishWill()
+                self.publishWill()
             } else {
                 // The will waits for its delay or for the session's end, whichever is first
                 // [MQTT-3.1.3-9]; end() publishes it if the session ends first.

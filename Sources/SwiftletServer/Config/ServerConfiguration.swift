@@ -109,7 +109,7 @@ extension ServerConfiguration {
     }
 
     private static func integer(_ key: String, _ value: String, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
-        guard let number = Int(value.replacingOccurrences(of: "_", with: "")), range.contains(number) else {
+        guard let number = Int(value.filter { $0 != "_" }), range.contains(number) else {
             throw ConfigurationError("\(key): expected an integer in \(range.lowerBound)...\(range.upperBound), got '\(value)'")
         }
         return number
