@@ -72,6 +72,13 @@ package final class BrokerServer: Sendable {
         return stopped.futureResult
     }
 
+    /// Shuts down (see ``shutdown()``), waits for it, then stops the event loop threads.
+    /// For tests and embedding; `run()` does the same when a signal arrives.
+    package func syncShutdown() throws {
+        try shutdown().wait()
+        try group.syncShutdownGracefully()
+    }
+
     /// Starts, then blocks until a shutdown (by signal or `shutdown()`) has completed.
     package func run() throws {
         try start()
