@@ -95,11 +95,13 @@ package final class Broker: Sendable {
     // MARK: - Subscriptions
 
     /// Adds or replaces a subscription. Returns whether it existed before [MQTT-3.8.4-3].
+    @discardableResult
     package func subscribe(_ session: SessionHandle, filter: String, options: SubscriptionOptions) -> Bool {
         index.withLock { $0.subscribe(session, filter: filter, options: options) }
     }
 
     /// Removes a subscription. Returns whether it existed.
+    @discardableResult
     package func unsubscribe(_ session: SessionHandle, filter: String) -> Bool {
         index.withLock { $0.unsubscribe(session, filter: filter) }
     }

@@ -81,18 +81,26 @@ package final class BrokerServer: Sendable {
 
     /// Starts, then blocks until a shutdown (by signal or `shutdown()`) has completed.
     package func run() throws {
-        try start()
+        // Signal handling is in place before the listening line is logged: a supervisor (or a
+        // test) that signals right after it must not find the signal ignored and lost.
         let signals = [SIGINT, SIGTERM].map { signalNumber -> any DispatchSourceSignal in
-            signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler { [self] in
                 self.logger.notice("received signal \(signalNumber)")
                 _ = self.shutdown()
             }
             source.resume()
+            // Only now stop the default action (termination), so no signal is ever lost.
+            signal(signalNumber, SIG_IGN)
             return source
         }
         defer { signals.forEach { $0.cancel() } }
+        do {
+            try start()
+        } catch {
+            try? syncShutdown()
+            throw error
+        }
         try stopped.futureResult.wait()
         // Closing a socket after its DISCONNECT was flushed is the connections' own business;
         // shutting the loops down closes whatever is left.

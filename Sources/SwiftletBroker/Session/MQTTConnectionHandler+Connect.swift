@@ -116,7 +116,7 @@ extension MQTTConnectionHandler {
         let eventLoop = context.eventLoop
         broker.openSession(clientID: clientID, cleanStart: connect.cleanStart, on: eventLoop)
             .hop(to: eventLoop)
-            .assumeIsolatedUnsafeUnchecked()
+            .assumeIsolated()
             .whenComplete { result in
                 switch result {
                 case .success(let opened):
@@ -207,7 +207,7 @@ extension MQTTConnectionHandler {
 
     func scheduleKeepAliveCheck(in delay: TimeAmount? = nil) {
         guard let context, let timeout = machine.keepAliveTimeout else { return }
-        keepAliveTimer = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: delay ?? timeout) {
+        keepAliveTimer = context.eventLoop.assumeIsolated().scheduleTask(in: delay ?? timeout) {
             self.keepAliveTimerFired()
         }
     }

@@ -96,7 +96,7 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
             logger[metadataKey: "remote"] = "\(address)"
         }
         // A socket that never sends CONNECT is closed after a while (DESIGN §9).
-        connectTimer = context.eventLoop.scheduleTask(in: broker.configuration.connectTimeout) { [self] in
+        connectTimer = context.eventLoop.assumeIsolated().scheduleTask(in: broker.configuration.connectTimeout) {
             if case .closeConnectTimeout = self.machine.connectTimerFired() {
                 self.broker.stats.increment(.connectTimeouts)
                 self.logger.info("no CONNECT within the connect timeout, closing")
@@ -262,11 +262,16 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
         }
         if machine.state == .awaitingConnect || machine.state == .openingSession && session == nil {
             logger.info("bad CONNECT, closing", metadata: ["reason": "\(error.reasonCode)", "error": "\(error.message)"])
-            if error.reasonCode == .unsupportedProtocolVersion {
+            switch error.reasonCode {
+            case .unsupportedProtocolVersion:
                 // [MQTT-3.1.2-2]: answer with CONNACK 0x01 (0x84 in MQTT 5 terms), then close. The
                 // client's version is unknown, so the 3.1.1 form is used, as Mosquitto does.
                 refuseConnect(.unsupportedProtocolVersion, version: .v3_1_1)
-            } else {
+            case .clientIdentifierNotValid:
+                // Only 3.1 and 3.1.1 CONNECTs are refused for their identifier by the codec
+                // [MQTT-3.1.3-8]; both versions share the CONNACK form (return code 0x02).
+                refuseConnect(.clientIdentifierNotValid, version: .v3_1_1)
+            default:
                 closeConnection()
             }
             return
