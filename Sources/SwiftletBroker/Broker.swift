@@ -138,9 +138,10 @@ package final class Broker: Sendable {
             stats.increment(.messagesDroppedNoSession)
             return 0
         }
-        var message = message
+        var p2pMessage = message
         // A p2p message is addressed to one client and is never kept as a retained message.
-        message.retain = false
+        p2pMessage.retain = false
+        let message = p2pMessage
         target.eventLoop.execute {
             var cache = PublishEncodingCache()
             if target.deliver(
