@@ -22,14 +22,18 @@ package final class Broker: Sendable {
     package let configuration: BrokerConfiguration
     package let logger: Logger
     package let stats = BrokerStats()
-    package let retained = RetainedStore()
+    package let retained: RetainedStore
+    /// Write-through storage of what must survive a restart.
+    package let store: any SessionStore
 
     private let index = Mutex(SubscriptionIndex<SessionHandle>())
     private let sessions = Mutex([String: SessionHandle]())
 
-    package init(configuration: BrokerConfiguration, logger: Logger) {
+    package init(configuration: BrokerConfiguration, logger: Logger, store: any SessionStore = MemorySessionStore()) {
         self.configuration = configuration
         self.logger = logger
+        self.store = store
+        self.retained = RetainedStore(store: store)
     }
 
     // MARK: - Sessions

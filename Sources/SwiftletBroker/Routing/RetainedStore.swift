@@ -19,18 +19,20 @@ import Synchronization
 /// messages are read on subscribe, not on the publish path.
 package final class RetainedStore: Sendable {
     private let messages = Mutex([String: RoutedMessage]())
+    private let store: any SessionStore
 
-    package init() {}
+    package init(store: any SessionStore = MemorySessionStore()) {
+        self.store = store
+    }
 
     /// Stores, replaces, or (with an empty payload) clears the retained message of a topic
     /// [MQTT-3.3.1-5] [MQTT-3.3.1-6] [MQTT-3.3.1-7].
     package func store(_ message: RoutedMessage) {
+        let stored: RoutedMessage? = message.payload.readableBytes == 0 ? nil : message
         messages.withLock { messages in
-            if message.payload.readableBytes == 0 {
-                messages[message.topic] = nil
-            } else {
-                messages[message.topic] = message
-            }
+            messages[message.topic] = stored
+            // Inside the lock, so the store sees changes of one topic in the order they happened.
+            store.retainedMessageChanged(topic: message.topic, message: stored)
         }
     }
 

@@ -76,7 +76,14 @@ package final class SessionHandle: @unchecked Sendable {
     func attach(_ connection: any ClientConnection, expiryInterval: UInt32, will: WillMessage?, willDelay: UInt32) {
         eventLoop.preconditionInEventLoop()
         self.connection = connection
+        if state.expiryInterval > 0 && expiryInterval == 0 {
+            // Connecting without expiry ends the stored session: it will not outlive this connection.
+            broker.store.sessionEnded(clientID: clientID)
+        }
         state.expiryInterval = expiryInterval
+        if expiryInterval > 0 {
+            broker.store.sessionOpened(clientID: clientID, expiryInterval: expiryInterval)
+        }
         expiryTimer?.cancel()
         expiryTimer = nil
         self.will = will.map { PendingWill(message: $0, delay: willDelay, timer: nil) }
@@ -181,6 +188,7 @@ package final class SessionHandle: @unchecked Sendable {
     private func end(reason: String) {
         guard !ended else { return }
         ended = true
+        if state.expiryInterval > 0 { broker.store.sessionEnded(clientID: clientID) }
         expiryTimer?.cancel()
         expiryTimer = nil
         if will != nil { publishWill() }
@@ -217,17 +225,27 @@ package final class SessionHandle: @unchecked Sendable {
     package func recordSubscription(_ filter: String, options: SubscriptionOptions) {
         eventLoop.preconditionInEventLoop()
         state.subscriptions[filter] = options
+        if state.expiryInterval > 0 {
+            broker.store.subscriptionAdded(clientID: clientID, filter: filter, options: options)
+        }
     }
 
     @discardableResult
     package func removeSubscription(_ filter: String) -> Bool {
         eventLoop.preconditionInEventLoop()
-        return state.subscriptions.removeValue(forKey: filter) != nil
+        guard state.subscriptions.removeValue(forKey: filter) != nil else { return false }
+        if state.expiryInterval > 0 { broker.store.subscriptionRemoved(clientID: clientID, filter: filter) }
+        return true
     }
 
     /// Session Expiry Interval changed by DISCONNECT (MQTT 5 §3.14.2.2.2).
     package func updateExpiryInterval(_ seconds: UInt32) {
         eventLoop.preconditionInEventLoop()
+        if seconds > 0 {
+            broker.store.sessionOpened(clientID: clientID, expiryInterval: seconds)
+        } else if state.expiryInterval > 0 {
+            broker.store.sessionEnded(clientID: clientID)
+        }
         state.expiryInterval = seconds
     }
 
