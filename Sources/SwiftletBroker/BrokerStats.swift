@@ -34,6 +34,7 @@ package final class BrokerStats: @unchecked Sendable {
         case messagesDroppedExpired
         case messagesDroppedNoSession
         case subscriptionsRejected
+        case publishesRejected
         case willsPublished
     }
 

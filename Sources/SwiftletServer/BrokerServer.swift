@@ -38,7 +38,7 @@ package final class BrokerServer: Sendable {
     package func start() throws {
         if configuration.broker.allowAnonymous {
             logger.warning(
-                "ANONYMOUS ACCESS IS ON: any client may connect without credentials. Fine for development; turn it off with --allow-anonymous false in production."
+                "ANONYMOUS ACCESS IS ON: any client may connect without credentials. Fine for development; turn it off with --no-allow-anonymous (allow-anonymous: false) in production."
             )
         }
         let channel = try MQTTListener.bind(
@@ -68,7 +68,12 @@ package final class BrokerServer: Sendable {
         let loop = group.any()
         EventLoopFuture.andAllComplete(closed, on: loop)
             .flatMap { self.broker.shutdown(eventLoopGroup: self.group) }
-            .whenComplete { _ in self.stopped.succeed() }
+            .whenComplete { _ in
+                let counters = self.broker.stats.snapshot.sorted { $0.key < $1.key }
+                    .map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                self.logger.notice("final stats: \(counters)")
+                self.stopped.succeed()
+            }
         return stopped.futureResult
     }
 

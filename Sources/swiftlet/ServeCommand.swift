@@ -27,8 +27,10 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .long, help: "Event loop threads (default: one per core).")
     var threads: String?
 
-    @Option(name: .long, help: "Accept clients without credentials: true or false (default true, with a warning).")
-    var allowAnonymous: String?
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Accept clients without credentials (default on, with a warning at start-up).")
+    var allowAnonymous: Bool?
 
     @Option(name: .long, help: "Largest MQTT packet accepted, in bytes (default 1048576).")
     var maxPacketSize: String?
@@ -71,7 +73,7 @@ struct ServerOptions: ParsableArguments {
         var configuration = ServerConfiguration()
         if let config { try configuration.apply(fileAt: config) }
         let flags: [(String, String?)] = [
-            ("mqtt", mqtt), ("log-level", logLevel), ("threads", threads), ("allow-anonymous", allowAnonymous),
+            ("mqtt", mqtt), ("log-level", logLevel), ("threads", threads), ("allow-anonymous", allowAnonymous.map { String($0) }),
             ("max-packet-size", maxPacketSize), ("max-topic-length", maxTopicLength),
             ("max-topic-levels", maxTopicLevels), ("max-subscriptions-per-client", maxSubscriptionsPerClient),
             ("max-inflight", maxInflight), ("max-queued-messages", maxQueuedMessages),
@@ -91,7 +93,9 @@ struct ServeCommand: ParsableCommand {
         commandName: "serve",
         abstract: "Run the broker.",
         discussion: """
-            Starts the listeners and runs until SIGINT or SIGTERM. Every listener logs             'listening <name> on HOST:PORT' with the real port once it is bound.
+            Starts the listeners and runs until SIGINT or SIGTERM. Every listener logs
+            'listening <name> on HOST:PORT' with the real port once it is bound.
+
             The config file takes the flag names without dashes as keys, e.g.:
 
                 mqtt: 127.0.0.1:1883

@@ -100,6 +100,7 @@ extension MQTTConnectionHandler {
     /// the server either acknowledges and drops or closes [MQTT-3.3.5-2]: it acknowledges for
     /// authorization and closes for invalid topics.
     private func refusePublish(_ publish: PublishPacket, _ reason: ReasonCode, _ message: String) {
+        broker.stats.increment(.publishesRejected)
         logger.info("PUBLISH refused", metadata: ["topic": "\(publish.topic)", "reason": "\(reason)", "error": "\(message)"])
         let packetID = publish.packetID ?? 0
         if protocolVersion == .v5 {
