@@ -63,7 +63,9 @@ extension ServerConfiguration {
             config.broker.allowAnonymous = try boolean("allow-anonymous", value)
         },
         ConfigurationSetting(key: "max-packet-size", help: "largest MQTT packet accepted, in bytes") { config, value throws(ConfigurationError) in
-            config.broker.maxPacketSize = try integer("max-packet-size", value, in: 64...268_435_455)
+            // Below the protocol's 268,435,455-byte ceiling, leaving room for the properties the broker adds
+            // when it forwards a message (expiry, subscription identifiers).
+            config.broker.maxPacketSize = try integer("max-packet-size", value, in: 64...256 << 20)
         },
         ConfigurationSetting(key: "max-topic-length", help: "longest topic name or filter, in bytes") { config, value throws(ConfigurationError) in
             config.broker.maxTopicLength = try integer("max-topic-length", value, in: 1...65_535)
