@@ -36,7 +36,8 @@ struct DecoderStreamTests {
     /// A whole server-side session: CONNECT, then traffic, as one byte stream.
     private static let session: (bytes: [UInt8], packets: [MQTTPacket]) = {
         let connect = PacketFixture.connect.first { $0.name.hasPrefix("CONNECT every property") }!
-        let rest = (PacketFixture.publish + PacketFixture.acknowledgements + PacketFixture.subscribe
+        let rest =
+            (PacketFixture.publish + PacketFixture.acknowledgements + PacketFixture.subscribe
             + PacketFixture.unsubscribe + PacketFixture.control)
             .filter { $0.version == .v5 && $0.decodes }
             .filter {
@@ -67,7 +68,9 @@ struct DecoderStreamTests {
         let bytes = Self.session.bytes
         for size in 1...64 {
             var decoder = MQTTPacketDecoder()
-            let chunks = stride(from: 0, to: bytes.count, by: size).map { Array(bytes[$0..<min($0 + size, bytes.count)]) }
+            let chunks = stride(from: 0, to: bytes.count, by: size).map {
+                Array(bytes[$0..<min($0 + size, bytes.count)])
+            }
             let outcome = feed(chunks, to: &decoder)
             #expect(outcome.error == nil, "chunk size \(size)")
             #expect(outcome.packets == Self.session.packets, "chunk size \(size)")
@@ -149,7 +152,9 @@ struct DecoderStreamTests {
     func versionFromRefusedConnect() {
         var decoder = MQTTPacketDecoder()
         // 3.1.1 CONNECT with an empty client identifier and no clean session [MQTT-3.1.3-8].
-        var buffer = ByteBuffer(bytes: [0x10, 0x0C, 0x00, 0x04, 0x4D, 0x51, 0x54, 0x54, 0x04, 0x00, 0x00, 0x3C, 0x00, 0x00])
+        var buffer = ByteBuffer(bytes: [
+            0x10, 0x0C, 0x00, 0x04, 0x4D, 0x51, 0x54, 0x54, 0x04, 0x00, 0x00, 0x3C, 0x00, 0x00,
+        ])
         #expect(throws: MQTTDecodeError.self) { try decoder.decodePacket(buffer: &buffer) }
         #expect(decoder.version == .v3_1_1)
     }
@@ -158,7 +163,10 @@ struct DecoderStreamTests {
     func clientDecoder() throws {
         var decoder = MQTTPacketDecoder(version: .v5)
         var buffer = ByteBuffer(bytes: [0x20, 0x03, 0x00, 0x00, 0x00, 0xD0, 0x00])
-        #expect(try decoder.decodePacket(buffer: &buffer) == .connack(ConnAckPacket(sessionPresent: false, reasonCode: .success)))
+        #expect(
+            try decoder.decodePacket(buffer: &buffer)
+                == .connack(ConnAckPacket(sessionPresent: false, reasonCode: .success))
+        )
         #expect(try decoder.decodePacket(buffer: &buffer) == .pingresp)
         #expect(try decoder.decodePacket(buffer: &buffer) == nil)
     }

@@ -43,7 +43,10 @@ struct EncoderTests {
         #expect(viaParts == viaPacket)
     }
 
-    @Test("a PUBLISH header followed by the shared payload is the whole PUBLISH", arguments: ProtocolVersion.allVersions)
+    @Test(
+        "a PUBLISH header followed by the shared payload is the whole PUBLISH",
+        arguments: ProtocolVersion.allVersions
+    )
     func publishHeader(_ version: ProtocolVersion) {
         let p = Self.publish
         var whole = ByteBuffer()
@@ -69,13 +72,20 @@ struct EncoderTests {
     @Test("DUP is never written on QoS 0 [MQTT-3.3.1-2]")
     func noDupOnQoS0() throws {
         var buffer = ByteBuffer()
-        MQTTPacketEncoder.encode(.publish(PublishPacket(topic: "t", payload: ByteBuffer(), dup: true)), version: .v5, into: &buffer)
+        MQTTPacketEncoder.encode(
+            .publish(PublishPacket(topic: "t", payload: ByteBuffer(), dup: true)),
+            version: .v5,
+            into: &buffer
+        )
         #expect(buffer.readableArray == [0x30, 0x04, 0x00, 0x01, 0x74, 0x00])
         var decoder = MQTTPacketDecoder(version: .v5)
         #expect(try decoder.decodePacket(buffer: &buffer) != nil)
     }
 
-    @Test("encodedSize is exact across the remaining length boundaries", arguments: [0, 1, 120, 121, 122, 16_380, 16_390, 2_097_140, 2_097_160])
+    @Test(
+        "encodedSize is exact across the remaining length boundaries",
+        arguments: [0, 1, 120, 121, 122, 16_380, 16_390, 2_097_140, 2_097_160]
+    )
     func sizes(_ payloadLength: Int) throws {
         let packet = MQTTPacket.publish(
             PublishPacket(topic: "t", payload: ByteBuffer(repeating: 0x61, count: payloadLength))

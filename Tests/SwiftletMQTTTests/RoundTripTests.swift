@@ -82,7 +82,9 @@ extension MQTTPacket {
             return .subscribe(
                 SubscribePacket(
                     packetID: subscribe.packetID,
-                    subscriptions: subscribe.subscriptions.map { SubscriptionRequest(topicFilter: $0.topicFilter, qos: $0.qos) }
+                    subscriptions: subscribe.subscriptions.map {
+                        SubscriptionRequest(topicFilter: $0.topicFilter, qos: $0.qos)
+                    }
                 )
             )
         case .suback(let suback):

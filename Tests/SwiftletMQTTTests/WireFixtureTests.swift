@@ -68,7 +68,10 @@ struct WireFixtureTests {
             let fixtures = PacketFixture.all.filter { $0.version == version && $0.direction == .both }
             var types = Set(fixtures.map(\.packet.type))
             if version < .v5 { types.insert(.auth) }  // AUTH does not exist before 5.0.
-            #expect(types.count == 15, "\(version) lacks \(Set((1...15).compactMap(PacketType.init)).subtracting(types))")
+            #expect(
+                types.count == 15,
+                "\(version) lacks \(Set((1...15).compactMap(PacketType.init)).subtracting(types))"
+            )
         }
     }
 }

@@ -107,12 +107,16 @@ package struct MQTTPacketDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
 
     // MARK: - NIOSingleStepByteToMessageDecoder
 
+    /// ``decodePacket(buffer:)`` for `ByteToMessageHandler` and `NIOSingleStepByteToMessageProcessor`.
     package mutating func decode(buffer: inout ByteBuffer) throws -> MQTTPacket? {
         try self.decodePacket(buffer: &buffer)
     }
 
+    /// ``decodePacket(buffer:)`` once more at the end of the stream.
+    ///
+    /// A packet cut short by EOF is not completed or reported here; it stays in the buffer, where
+    /// `ByteToMessageHandler` reports it as left-over data.
     package mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> MQTTPacket? {
-        // A packet cut short by EOF is simply lost; the caller sees the left-over bytes.
         try self.decodePacket(buffer: &buffer)
     }
 
@@ -157,7 +161,9 @@ package struct MQTTPacketDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
                 throw .malformed("\(type.name) fixed header flags must be 0010")
             }
         default:
-            guard flags == 0 else { throw .malformed("\(type.name) fixed header flags must be 0000") }  // [MQTT-2.1.3-1]
+            guard flags == 0 else {
+                throw .malformed("\(type.name) fixed header flags must be 0000")  // [MQTT-2.1.3-1]
+            }
         }
         return type
     }

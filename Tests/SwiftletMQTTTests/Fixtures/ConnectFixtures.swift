@@ -37,7 +37,12 @@ extension PacketFixture {
                     cleanStart: false,
                     keepAlive: 30,
                     clientID: "zen",
-                    will: WillMessage(topic: "lwt", payload: ByteBuffer(string: "gone"), qos: .atLeastOnce, retain: true),
+                    will: WillMessage(
+                        topic: "lwt",
+                        payload: ByteBuffer(string: "gone"),
+                        qos: .atLeastOnce,
+                        retain: true
+                    ),
                     username: "mochi",
                     password: ByteBuffer(string: ",./;")
                 )
@@ -266,7 +271,9 @@ extension PacketFixture {
             "CONNACK server busy maps to server unavailable",
             .v3_1_1,
             .encodeOnly,
-            packet: .connack(ConnAckPacket(sessionPresent: true, reasonCode: .serverBusy, properties: [.reasonString("x")])),
+            packet: .connack(
+                ConnAckPacket(sessionPresent: true, reasonCode: .serverBusy, properties: [.reasonString("x")])
+            ),
             wire: [
                 [0x20, 0x02],  // fixed header: CONNACK, remaining length 2
                 [0x00],  // acknowledge flags: no session on refusal [MQTT-3.2.2-4]

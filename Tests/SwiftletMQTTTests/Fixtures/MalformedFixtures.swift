@@ -269,25 +269,41 @@ extension MalformedFixture {
             "reserved connect flag",
             nil,
             expect: .malformedPacket,
-            wire: [[0x10, 0x0F], [0x00, 0x04], "MQTT", [0x04], [0x03], [0x00, 0x3C], [0x00, 0x03], "zen"]  // [MQTT-3.1.2-3]
+            wire: [
+                [0x10, 0x0F], [0x00, 0x04], "MQTT", [0x04],
+                [0x03],  // connect flags: reserved bit 0 set [MQTT-3.1.2-3]
+                [0x00, 0x3C], [0x00, 0x03], "zen",
+            ]
         ),
         MalformedFixture(
             "will QoS 3",
             nil,
             expect: .malformedPacket,
-            wire: [[0x10, 0x0F], [0x00, 0x04], "MQTT", [0x04], [0x1E], [0x00, 0x3C], [0x00, 0x03], "zen"]  // [MQTT-3.1.2-14]
+            wire: [
+                [0x10, 0x0F], [0x00, 0x04], "MQTT", [0x04],
+                [0x1E],  // connect flags: will QoS 3, will, clean session [MQTT-3.1.2-14]
+                [0x00, 0x3C], [0x00, 0x03], "zen",
+            ]
         ),
         MalformedFixture(
             "will QoS without a will",
             nil,
             expect: .malformedPacket,
-            wire: [[0x10, 0x0F], [0x00, 0x04], "MQTT", [0x04], [0x0A], [0x00, 0x3C], [0x00, 0x03], "zen"]  // [MQTT-3.1.2-13]
+            wire: [
+                [0x10, 0x0F], [0x00, 0x04], "MQTT", [0x04],
+                [0x0A],  // connect flags: will QoS 1 without will, clean session [MQTT-3.1.2-13]
+                [0x00, 0x3C], [0x00, 0x03], "zen",
+            ]
         ),
         MalformedFixture(
             "will retain without a will",
             nil,
             expect: .malformedPacket,
-            wire: [[0x10, 0x10], [0x00, 0x04], "MQTT", [0x05], [0x22], [0x00, 0x3C], [0x00], [0x00, 0x03], "zen"]  // [MQTT-3.1.2-13] (5.0)
+            wire: [
+                [0x10, 0x10], [0x00, 0x04], "MQTT", [0x05],
+                [0x22],  // connect flags: will retain without will, clean start [MQTT-3.1.2-13]
+                [0x00, 0x3C], [0x00], [0x00, 0x03], "zen",
+            ]
         ),
         MalformedFixture(
             "password without user name in 3.1.1",
@@ -303,7 +319,8 @@ extension MalformedFixture {
             "empty client identifier without clean session in 3.1.1",
             nil,
             expect: .clientIdentifierNotValid,
-            wire: [[0x10, 0x0C], [0x00, 0x04], "MQTT", [0x04], [0x00], [0x00, 0x3C], [0x00, 0x00]]  // [MQTT-3.1.3-8]
+            // [MQTT-3.1.3-8]
+            wire: [[0x10, 0x0C], [0x00, 0x04], "MQTT", [0x04], [0x00], [0x00, 0x3C], [0x00, 0x00]]
         ),
         MalformedFixture(
             "empty client identifier in 3.1",
@@ -315,7 +332,10 @@ extension MalformedFixture {
             "overlong U+0000 in the client identifier",
             nil,
             expect: .malformedPacket,
-            wire: [[0x10, 0x0E], [0x00, 0x04], "MQTT", [0x04], [0x02], [0x00, 0x3C], [0x00, 0x02, 0xC0, 0x80]]  // [MQTT-1.5.4-1]
+            wire: [
+                [0x10, 0x0E], [0x00, 0x04], "MQTT", [0x04], [0x02], [0x00, 0x3C],
+                [0x00, 0x02, 0xC0, 0x80],  // client identifier: U+0000 in two bytes, ill-formed [MQTT-1.5.4-1]
+            ]
         ),
         MalformedFixture(
             "will topic with a wildcard",

@@ -29,7 +29,13 @@ extension PacketFixture {
             "PUBLISH QoS 1 retain",
             .v3_1_1,
             packet: .publish(
-                PublishPacket(topic: "t", payload: ByteBuffer(string: "x"), qos: .atLeastOnce, retain: true, packetID: 7)
+                PublishPacket(
+                    topic: "t",
+                    payload: ByteBuffer(string: "x"),
+                    qos: .atLeastOnce,
+                    retain: true,
+                    packetID: 7
+                )
             ),
             wire: [
                 [0x33, 0x06],  // fixed header: PUBLISH QoS 1 retain, remaining length 6
@@ -75,7 +81,9 @@ extension PacketFixture {
         PacketFixture(
             "PUBLISH QoS 1",
             .v3_1,
-            packet: .publish(PublishPacket(topic: "t", payload: ByteBuffer(string: "p"), qos: .atLeastOnce, packetID: 1)),
+            packet: .publish(
+                PublishPacket(topic: "t", payload: ByteBuffer(string: "p"), qos: .atLeastOnce, packetID: 1)
+            ),
             wire: [
                 [0x32, 0x06],  // fixed header: PUBLISH QoS 1, remaining length 6
                 [0x00, 0x01], "t",  // topic name

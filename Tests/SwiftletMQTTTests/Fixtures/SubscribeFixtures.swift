@@ -214,7 +214,11 @@ extension PacketFixture {
             "UNSUBSCRIBE user property, shared subscription",
             .v5,
             packet: .unsubscribe(
-                UnsubscribePacket(packetID: 12, topicFilters: ["$share/g/t", "#"], properties: [.userProperty("k", "v")])
+                UnsubscribePacket(
+                    packetID: 12,
+                    topicFilters: ["$share/g/t", "#"],
+                    properties: [.userProperty("k", "v")]
+                )
             ),
             wire: [
                 [0xA2, 0x19],  // fixed header: UNSUBSCRIBE (flags 0010), remaining length 25
