@@ -119,6 +119,12 @@ struct TopicTests {
         #expect(Topic.hasWildcard("a/+/b"))
         #expect(Topic.hasWildcard("#"))
         #expect(!Topic.hasWildcard("a/b"))
+        #expect(Topic.fits("a/b/c", maximumBytes: 5, maximumLevels: 3))
+        #expect(!Topic.fits("a/b/c", maximumBytes: 4, maximumLevels: 3))
+        #expect(!Topic.fits("a/b/c", maximumBytes: 5, maximumLevels: 2))
+        #expect(!Topic.fits("a", maximumBytes: 5, maximumLevels: 0))
+        #expect(Topic.fits("日本", maximumBytes: 6, maximumLevels: 1))
+        #expect(!Topic.fits("日本", maximumBytes: 5, maximumLevels: 1))
         #expect(Topic.isDollarTopic("$SYS/x"))
         #expect(!Topic.isDollarTopic("SYS/$x"))
     }
