@@ -21,14 +21,14 @@ extension AckPacket {
     init(decoding body: inout ByteBuffer, type: PacketType, version: ProtocolVersion) throws(MQTTDecodeError) {
         let packetID = try body.readMQTTUInt16("packet identifier")
         // The identifier acknowledges one that was non-zero [MQTT-2.2.1-3].
-        guard packetID != 0 else { throw .protocolError("\(type) with packet identifier 0") }
+        guard packetID != 0 else { throw .protocolError("\(type.name) with packet identifier 0") }
 
         var reasonCode = ReasonCode.success
         var properties = Properties()
         if version == .v5, body.readableBytes > 0 {
             reasonCode = ReasonCode(try body.readMQTTByte("reason code"))
             guard reasonCode.isValid(in: type) else {
-                throw .protocolError("\(type) reason code \(reasonCode) is not defined")
+                throw .protocolError("\(type.name) reason code \(reasonCode) is not defined")
             }
             if body.readableBytes > 0 {
                 properties = try Properties.decode(from: &body, owner: type.ackPropertyOwner)

@@ -130,9 +130,9 @@ extension ByteBuffer {
         case .some(.some(let string)):
             return string
         case .some(.none):
-            throw .malformed("\(field) contains U+0000")  // [MQTT-1.5.4-2]
+            throw .malformed("\(field) contains U+0000")  // [MQTT-1.5.4-2] (5.0) [MQTT-1.5.3-2] (3.1.1)
         case .none:
-            throw .malformed("\(field) is not well-formed UTF-8")  // [MQTT-1.5.4-1]
+            throw .malformed("\(field) is not well-formed UTF-8")  // [MQTT-1.5.4-1] (5.0) [MQTT-1.5.3-1] (3.1.1)
         }
     }
 }

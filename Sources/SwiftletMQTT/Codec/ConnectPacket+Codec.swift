@@ -107,7 +107,13 @@ extension ConnectPacket {
                 throw .topicNameInvalid("will topic is empty or holds a wildcard")  // [MQTT-4.7.1-1] [MQTT-4.7.3-1]
             }
             let payload = try body.readMQTTBinaryData("will payload")
-            will = WillMessage(topic: topic, payload: payload, qos: willQoS, retain: willRetain, properties: willProperties)
+            will = WillMessage(
+                topic: topic,
+                payload: payload,
+                qos: willQoS,
+                retain: willRetain,
+                properties: willProperties
+            )
         }
 
         // mosquitto accepts a 3.1 CONNECT whose user name or password flag is set with the field

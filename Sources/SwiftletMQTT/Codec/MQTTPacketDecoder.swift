@@ -99,7 +99,7 @@ package struct MQTTPacketDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
 
         let packet = try self.decodeBody(&body, type: type, flags: firstByte & 0x0F)
         guard body.readableBytes == 0 else {
-            throw .malformed("\(type) has \(body.readableBytes) bytes after its last field")
+            throw .malformed("\(type.name) has \(body.readableBytes) bytes after its last field")
         }
         buffer.moveReaderIndex(forwardBy: packetSize)
         return packet
@@ -107,12 +107,16 @@ package struct MQTTPacketDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
 
     // MARK: - NIOSingleStepByteToMessageDecoder
 
+    /// ``decodePacket(buffer:)`` for `ByteToMessageHandler` and `NIOSingleStepByteToMessageProcessor`.
     package mutating func decode(buffer: inout ByteBuffer) throws -> MQTTPacket? {
         try self.decodePacket(buffer: &buffer)
     }
 
+    /// ``decodePacket(buffer:)`` once more at the end of the stream.
+    ///
+    /// A packet cut short by EOF is not completed or reported here; it stays in the buffer, where
+    /// `ByteToMessageHandler` reports it as left-over data.
     package mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> MQTTPacket? {
-        // A packet cut short by EOF is simply lost; the caller sees the left-over bytes.
         try self.decodePacket(buffer: &buffer)
     }
 
@@ -128,14 +132,14 @@ package struct MQTTPacketDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
         case (nil, .connect):
             break
         case (nil, _):
-            throw .protocolError("\(type) before CONNECT")  // [MQTT-3.1.0-1]
+            throw .protocolError("\(type.name) before CONNECT")  // [MQTT-3.1.0-1]
         case (.some, .connect):
             throw .protocolError("second CONNECT")  // [MQTT-3.1.0-2]
         case (.some(let version), .auth) where version < .v5:
             throw .malformed("packet type 15 is reserved in MQTT \(version)")  // MQTT 3.1.1 §2.2.1
         case (.some, .connack), (.some, .suback), (.some, .unsuback), (.some, .pingresp):
             // MQTT 5 §2.1.2 (table 2-1): sent by the server only.
-            guard !self.peerIsClient else { throw .protocolError("client sent \(type)") }
+            guard !self.peerIsClient else { throw .protocolError("client sent \(type.name)") }
         default:
             break
         }
@@ -154,10 +158,12 @@ package struct MQTTPacketDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
             let significant: UInt8 = self.version == .v3_1 ? 0b0111 : 0b1111
             guard flags & significant == 0b0010 else {
                 // [MQTT-3.6.1-1] [MQTT-3.8.1-1] [MQTT-3.10.1-1]
-                throw .malformed("\(type) fixed header flags must be 0010")
+                throw .malformed("\(type.name) fixed header flags must be 0010")
             }
         default:
-            guard flags == 0 else { throw .malformed("\(type) fixed header flags must be 0000") }  // [MQTT-2.1.3-1]
+            guard flags == 0 else {
+                throw .malformed("\(type.name) fixed header flags must be 0000")  // [MQTT-2.1.3-1]
+            }
         }
         return type
     }

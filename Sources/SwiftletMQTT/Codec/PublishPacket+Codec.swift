@@ -58,7 +58,8 @@ extension PublishPacket {
         var packetID: UInt16? = nil
         if qos != .atMostOnce {
             let id = try body.readMQTTUInt16("packet identifier")
-            guard id != 0 else { throw .protocolError("PUBLISH QoS \(qos.rawValue) with packet identifier 0") }  // [MQTT-2.2.1-3]
+            // [MQTT-2.2.1-3] (5.0) [MQTT-2.3.1-1] (3.1.1)
+            guard id != 0 else { throw .protocolError("PUBLISH QoS \(qos.rawValue) with packet identifier 0") }
             packetID = id
         }
 

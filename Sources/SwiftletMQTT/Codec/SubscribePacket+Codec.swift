@@ -97,7 +97,8 @@ extension SubscriptionRequest {
             return
         }
 
-        let rawRetainHandling = (options & SubscriptionOptions.retainHandlingMask) >> SubscriptionOptions.retainHandlingShift
+        let rawRetainHandling =
+            (options & SubscriptionOptions.retainHandlingMask) >> SubscriptionOptions.retainHandlingShift
         guard let retainHandling = RetainHandling(rawValue: rawRetainHandling) else {
             throw .protocolError("retain handling 3")  // MQTT 5 §3.8.3.1
         }

@@ -93,6 +93,23 @@ package enum Topic {
         return count
     }
 
+    /// Whether a topic name or filter stays within a server's limits on its length and depth
+    /// (DESIGN §9), counting without allocating and stopping at the first level over the limit.
+    ///
+    /// - Parameters:
+    ///   - maximumBytes: The most bytes of UTF-8 allowed; at most ``maximumLength`` is meaningful.
+    ///   - maximumLevels: The most levels allowed, as ``levelCount(_:)`` counts them.
+    package static func fits(_ topicOrFilter: String, maximumBytes: Int, maximumLevels: Int) -> Bool {
+        let bytes = topicOrFilter.utf8
+        guard bytes.count <= maximumBytes else { return false }
+        var levels = 1
+        for byte in bytes where byte == UInt8(ascii: "/") {
+            levels += 1
+            if levels > maximumLevels { return false }
+        }
+        return levels <= maximumLevels
+    }
+
     /// The levels of a topic name or filter, empty levels included: `"/a//b"` is `["", "a", "", "b"]`.
     package static func levels(_ topicOrFilter: String) -> [Substring] {
         topicOrFilter.split(separator: "/", omittingEmptySubsequences: false)
