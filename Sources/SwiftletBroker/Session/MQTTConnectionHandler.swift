@@ -152,7 +152,9 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
 
     package func read(context: ChannelHandlerContext) {
         // While the session opens, stop reading: pipelined packets wait in the socket, not here.
-        guard machine.isReading else {
+        // While our writes to this client back up, stop reading too: its own traffic (PUBACKs,
+        // SUBACKs it provokes) must not grow the outbound buffer without bound.
+        guard machine.isReading, context.channel.isWritable else {
             readPending = true
             return
         }
@@ -160,7 +162,10 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     }
 
     package func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { session?.connectionBecameWritable() }
+        if context.channel.isWritable {
+            session?.connectionBecameWritable()
+            resumeReadingIfPaused()
+        }
         context.fireChannelWritabilityChanged()
     }
 
@@ -311,7 +316,7 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     }
 
     func resumeReadingIfPaused() {
-        guard readPending, let context else { return }
+        guard readPending, machine.isReading, let context, context.channel.isWritable else { return }
         readPending = false
         context.read()
     }
