@@ -24,6 +24,7 @@ package final class BrokerServer: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let listeners = Mutex<[any Channel]>([])
     private let shutdownStarted = Atomic<Bool>(false)
+    private let loopsStopped = Atomic<Bool>(false)
     private let stopped: EventLoopPromise<Void>
 
     package init(configuration: ServerConfiguration, logger: Logger) {
@@ -59,7 +60,9 @@ package final class BrokerServer: Sendable {
         }
     }
 
-    /// Stops accepting, tells clients, closes everything. Safe to call more than once.
+    /// Stops accepting and tells connected clients (DISCONNECT 0x8B for MQTT 5). Safe to call more
+    /// than once; the event loops keep running until ``syncShutdown()``, so sockets that never sent
+    /// CONNECT close only then.
     package func shutdown() -> EventLoopFuture<Void> {
         guard !shutdownStarted.exchange(true, ordering: .relaxed) else { return stopped.futureResult }
         logger.notice("shutting down")
@@ -80,6 +83,8 @@ package final class BrokerServer: Sendable {
     /// Shuts down (see ``shutdown()``), waits for it, then stops the event loop threads.
     /// For tests and embedding; `run()` does the same when a signal arrives.
     package func syncShutdown() throws {
+        // Once the loops are gone, the shutdown future can never complete: only the first call waits.
+        guard !loopsStopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         try shutdown().wait()
         try group.syncShutdownGracefully()
     }
@@ -106,10 +111,9 @@ package final class BrokerServer: Sendable {
             try? syncShutdown()
             throw error
         }
-        try stopped.futureResult.wait()
         // Closing a socket after its DISCONNECT was flushed is the connections' own business;
-        // shutting the loops down closes whatever is left.
-        try group.syncShutdownGracefully()
+        // shutting the loops down closes whatever is left (sockets that never sent CONNECT).
+        try syncShutdown()
         logger.notice("stopped")
     }
 }

@@ -127,7 +127,7 @@ struct ServeCommand: ParsableCommand {
 struct CheckConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config",
-        abstract: "Validate a config file (and flags) without starting anything."
+        abstract: "Validate a config file without starting anything."
     )
 
     @Argument(help: "The YAML config file to check.")

@@ -70,8 +70,9 @@ struct ListenAddressTests {
 
     @Test("an unbracketed IPv6 address without a port is rejected")
     func rejectsUnbracketedIPv6WithoutPort() {
-        withKnownIssue("'::1' parses as host ':' and port 1: the last colon is taken as the port separator") {
-            #expect(ListenAddress(parsing: "::1") == nil)
-        }
+        // Without brackets the last group would read as the port.
+        #expect(ListenAddress(parsing: "::1") == nil)
+        #expect(ListenAddress(parsing: "::1:1883") == nil)
+        #expect(ListenAddress(parsing: "127.0.0.1:+1883") == nil)
     }
 }

@@ -54,7 +54,7 @@ let settingCases: [SettingCase] = [
     SettingCase("log-level", "DEBUG", malformed: ["", "verbose", "warn", "5"]) { $0.logLevel = .debug },
     SettingCase("threads", "1_024", range: 1...1024) { $0.threads = 1024 },
     SettingCase("allow-anonymous", "false", malformed: ["", "maybe", "2", "t"]) { $0.broker.allowAnonymous = false },
-    SettingCase("max-packet-size", "65_536", range: 64...268_435_455) { $0.broker.maxPacketSize = 65536 },
+    SettingCase("max-packet-size", "65_536", range: 64...268_369_920) { $0.broker.maxPacketSize = 65536 },
     SettingCase("max-topic-length", "256", range: 1...65_535) { $0.broker.maxTopicLength = 256 },
     SettingCase("max-topic-levels", "8", range: 1...65_535) { $0.broker.maxTopicLevels = 8 },
     SettingCase("max-subscriptions-per-client", "500", range: 1...1_000_000) {

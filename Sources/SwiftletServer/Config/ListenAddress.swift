@@ -23,9 +23,15 @@ package struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
     package init?(parsing text: String) {
         guard let colon = text.lastIndex(of: ":") else { return nil }
         var host = String(text[..<colon])
-        guard let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        let portText = text[text.index(after: colon)...]
+        guard !portText.isEmpty, portText.allSatisfy({ $0.isASCII && $0.isNumber }),
+            let port = Int(portText), (0...65535).contains(port)
+        else { return nil }
         if host.hasPrefix("[") && host.hasSuffix("]") {
             host = String(host.dropFirst().dropLast())
+        } else if host.contains(":") || host.contains("[") || host.contains("]") {
+            // An IPv6 address needs brackets, or its last group would read as the port.
+            return nil
         }
         self.host = host.isEmpty ? "0.0.0.0" : host
         self.port = port

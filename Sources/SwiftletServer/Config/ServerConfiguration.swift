@@ -65,7 +65,7 @@ extension ServerConfiguration {
         ConfigurationSetting(key: "max-packet-size", help: "largest MQTT packet accepted, in bytes") { config, value throws(ConfigurationError) in
             // Below the protocol's 268,435,455-byte ceiling, leaving room for the properties the broker adds
             // when it forwards a message (expiry, subscription identifiers).
-            config.broker.maxPacketSize = try integer("max-packet-size", value, in: 64...256 << 20)
+            config.broker.maxPacketSize = try integer("max-packet-size", value, in: 64...(256 << 20) - 65_536)
         },
         ConfigurationSetting(key: "max-topic-length", help: "longest topic name or filter, in bytes") { config, value throws(ConfigurationError) in
             config.broker.maxTopicLength = try integer("max-topic-length", value, in: 1...65_535)
@@ -111,7 +111,12 @@ extension ServerConfiguration {
     }
 
     private static func integer(_ key: String, _ value: String, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
-        guard let number = Int(value.filter { $0 != "_" }), range.contains(number) else {
+        // Digits with optional `_` separators between them (`1_048_576`), as in YAML 1.1.
+        let digits = value.hasPrefix("-") ? value.dropFirst() : Substring(value)
+        let wellFormed =
+            !digits.isEmpty && digits.first != "_" && digits.last != "_" && !digits.contains("__")
+            && digits.allSatisfy { $0 == "_" || ($0.isASCII && $0.isNumber) }
+        guard wellFormed, let number = Int(value.filter { $0 != "_" }), range.contains(number) else {
             throw ConfigurationError("\(key): expected an integer in \(range.lowerBound)...\(range.upperBound), got '\(value)'")
         }
         return number
