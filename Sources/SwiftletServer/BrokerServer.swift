@@ -111,8 +111,9 @@ package final class BrokerServer: Sendable {
             try? syncShutdown()
             throw error
         }
-        // Closing a socket after its DISCONNECT was flushed is the connections' own business;
-        // shutting the loops down closes whatever is left (sockets that never sent CONNECT).
+        // Wait for a signal (or a `shutdown()` call) to start the shutdown; then stop the loops,
+        // which closes whatever is left (sockets that never sent CONNECT).
+        try stopped.futureResult.wait()
         try syncShutdown()
         logger.notice("stopped")
     }
