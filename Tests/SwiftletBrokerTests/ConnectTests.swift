@@ -150,7 +150,7 @@ struct ConnectTests {
         let client = try broker.connected("alice", .v5)
         try client.send(.connect(ConnectPacket(version: .v5, cleanStart: true, keepAlive: 0, clientID: "alice")))
         // [MQTT-3.1.0-2]: a second CONNECT is a Protocol Error; MQTT 5 §4.13 DISCONNECT first.
-        #expect(try client.nextDisconnect().reasonCode == .protocolError)
+        try client.expectDisconnect(.protocolError)
         #expect(!client.isActive)
     }
 

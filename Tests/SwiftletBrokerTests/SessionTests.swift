@@ -176,7 +176,7 @@ struct SessionTests {
         let alice = try broker.connected("alice", .v5)
         try alice.disconnect(properties: [.sessionExpiryInterval(60)])
         // [MQTT-3.14.2-2]: a Protocol Error, answered with DISCONNECT 0x82 (MQTT 5 §4.13).
-        #expect(try alice.nextDisconnect().reasonCode == .protocolError)
+        try alice.expectDisconnect(.protocolError)
         #expect(!alice.isActive)
         #expect(broker.broker.session(clientID: "alice") == nil)
     }
@@ -204,7 +204,7 @@ struct SessionTests {
         let second = try broker.client(.v5)
         let connack = try second.connect(clientID: "alice", cleanStart: true)
         // [MQTT-3.1.4-3]: DISCONNECT 0x8E to the existing client, then close its connection.
-        #expect(try first.nextDisconnect().reasonCode == .sessionTakenOver)
+        try first.expectDisconnect(.sessionTakenOver)
         #expect(!first.isActive)
         // [MQTT-3.2.2-2]: clean start, so Session Present 0.
         #expect(connack.reasonCode == .success)
@@ -253,7 +253,7 @@ struct SessionTests {
         let connack = try second.connect(clientID: "alice", cleanStart: true)
         // [MQTT-3.1.2-4] [MQTT-3.2.2-2]
         #expect(!connack.sessionPresent)
-        #expect(try first.nextDisconnect().reasonCode == .sessionTakenOver)
+        try first.expectDisconnect(.sessionTakenOver)
 
         let bob = try broker.connected("bob")
         try bob.publish("chat/room", "nobody", qos: .atLeastOnce)

@@ -344,7 +344,7 @@ struct SubscriptionTests {
                     packetID: 1,
                     subscriptions: [SubscriptionRequest(topicFilter: "$share/g/t", qos: .atMostOnce, noLocal: true)])))
         // [MQTT-3.8.3-4]
-        #expect(try client.nextDisconnect().reasonCode == .protocolError)
+        try client.expectDisconnect(.protocolError)
         #expect(!client.isActive)
     }
 }

@@ -219,6 +219,17 @@ extension TestClient {
         return disconnect
     }
 
+    /// The reason code of the next packet, which must be a DISCONNECT.
+    func nextDisconnectReason(sourceLocation: SourceLocation = #_sourceLocation) throws -> ReasonCode {
+        try nextDisconnect(sourceLocation: sourceLocation).reasonCode
+    }
+
+    /// Checks that the next packet is a DISCONNECT with `expected` as its reason code.
+    func expectDisconnect(_ expected: ReasonCode, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let reason = try nextDisconnectReason(sourceLocation: sourceLocation)
+        #expect(reason == expected, sourceLocation: sourceLocation)
+    }
+
     /// The next packet, which must be a PUBACK, PUBREC, PUBREL or PUBCOMP of the given type.
     func nextAck(_ type: PacketType, sourceLocation: SourceLocation = #_sourceLocation) throws -> AckPacket {
         let packet = try next()

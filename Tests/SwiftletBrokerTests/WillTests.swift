@@ -191,7 +191,7 @@ struct WillTests {
         let watcher = try makeWatcher(broker)
         let alice = try broker.connected("alice", will: will())
         let again = try broker.connected("alice")
-        #expect(try alice.nextDisconnect().reasonCode == .sessionTakenOver)
+        try alice.expectDisconnect(.sessionTakenOver)
         // MQTT 5 §3.1.4: the existing client's will is published as described in §3.1.2.5.
         #expect(try watcher.nextPublish().payloadString == "gone")
         #expect(again.isActive)
