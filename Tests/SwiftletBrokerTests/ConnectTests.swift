@@ -227,4 +227,21 @@ struct ConnectTests {
         let second = try broker.client(.v5)
         #expect(try second.connect(clientID: "second").reasonCode == .success)
     }
+
+    // MARK: - Diagnostics
+
+    @Test("Request Problem Information 0 keeps reason strings off acknowledgements")
+    func requestProblemInformationZero() throws {
+        let broker = TestBroker()
+        let quiet = try broker.connected("quiet", properties: [.requestProblemInformation(0)])
+        try quiet.publish("$SYS/x", "m", qos: .atLeastOnce, packetID: 1)
+        let puback = try quiet.nextAck(.puback)
+        #expect(puback.reasonCode == .notAuthorized)
+        // [MQTT-3.1.2-29]: no Reason String on packets other than PUBLISH, CONNACK or DISCONNECT.
+        #expect(puback.properties.reasonString == nil)
+
+        let chatty = try broker.connected("chatty")
+        try chatty.publish("$SYS/x", "m", qos: .atLeastOnce, packetID: 1)
+        #expect(try chatty.nextAck(.puback).properties.reasonString != nil)
+    }
 }

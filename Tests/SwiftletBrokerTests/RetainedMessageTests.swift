@@ -124,4 +124,17 @@ struct RetainedMessageTests {
         // It was still stored.
         #expect(broker.broker.retained.count == 1)
     }
+
+    @Test("A retained message carries the new subscription's identifier")
+    func retainedCarriesSubscriptionIdentifier() throws {
+        let broker = TestBroker()
+        let publisher = try broker.connected("pub")
+        try publisher.publish("status", "online", retain: true)
+        let subscriber = try broker.connected("sub")
+        try subscriber.subscribe("status", properties: [.subscriptionIdentifier(12)])
+        // [MQTT-3.3.4-3]
+        let publish = try subscriber.nextPublish()
+        #expect(publish.retain)
+        #expect(publish.properties.subscriptionIdentifiers == [12])
+    }
 }

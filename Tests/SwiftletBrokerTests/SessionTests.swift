@@ -372,4 +372,17 @@ struct SessionTests {
         let delivered = try subscriber.publishes()
         #expect(delivered.map(\.payloadString) == ["once"])
     }
+
+    // MARK: - Limits
+
+    @Test("A Session Expiry Interval above the broker's maximum is lowered and announced")
+    func sessionExpiryIsCapped() throws {
+        let broker = TestBroker { $0.maxSessionExpiry = 100 }
+        let (alice, connack) = try connectPersistent(broker, "alice", .v5, expiry: 1000)
+        // MQTT 5 §3.2.2.3.2: the server's Session Expiry Interval in CONNACK replaces the client's.
+        #expect(connack.properties.sessionExpiryInterval == 100)
+        try alice.drop()
+        broker.advance(by: .seconds(101))
+        #expect(broker.broker.session(clientID: "alice") == nil)
+    }
 }

@@ -196,4 +196,16 @@ struct WillTests {
         #expect(try watcher.nextPublish().payloadString == "gone")
         #expect(again.isActive)
     }
+
+    @Test("A will topic longer than maxTopicLength refuses the CONNECT with 0x90")
+    func willTopicTooLong() throws {
+        let broker = TestBroker { $0.maxTopicLength = 8 }
+        let alice = try broker.client(.v5)
+        let connack = try alice.connect(
+            clientID: "alice",
+            will: WillMessage(topic: "status/alice/long", payload: ByteBuffer(string: "gone"), qos: .atMostOnce, retain: false))
+        // MQTT 5 §3.2.2.2: 0x90 Topic Name invalid (the Will Topic is not accepted).
+        #expect(connack.reasonCode == .topicNameInvalid)
+        #expect(!alice.isActive)
+    }
 }
