@@ -47,7 +47,9 @@ struct ConnectionStateMachineTests {
         #expect(machine.state == .openingSession)
     }
 
-    @Test("A first packet that is not CONNECT is a protocol error", arguments: [MQTTPacket.pingreq, .disconnect(DisconnectPacket())])
+    @Test(
+        "A first packet that is not CONNECT is a protocol error",
+        arguments: [MQTTPacket.pingreq, .disconnect(DisconnectPacket())])
     func firstPacketNotConnect(packet: MQTTPacket) {
         var machine = ConnectionStateMachine(now: start)
         // [MQTT-3.1.0-1]

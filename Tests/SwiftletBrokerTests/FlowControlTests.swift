@@ -70,7 +70,8 @@ struct FlowControlTests {
         // two messages, not new ones (MQTT 5 §4.9: the quota starts afresh on each connection).
         for id in UInt16(1)...2 {
             try again.publish(
-                PublishPacket(topic: "t", payload: ByteBuffer(string: "\(id)"), qos: .exactlyOnce, dup: true, packetID: id))
+                PublishPacket(
+                    topic: "t", payload: ByteBuffer(string: "\(id)"), qos: .exactlyOnce, dup: true, packetID: id))
             #expect(try again.nextAck(.pubrec).packetID == id)
         }
         #expect(again.isActive)
@@ -102,7 +103,9 @@ struct FlowControlTests {
         #expect(try subscriber.all().isEmpty)
     }
 
-    @Test("A PUBLISH above the client's Maximum Packet Size is not sent; smaller ones still are", arguments: [QoS.atMostOnce, .atLeastOnce])
+    @Test(
+        "A PUBLISH above the client's Maximum Packet Size is not sent; smaller ones still are",
+        arguments: [QoS.atMostOnce, .atLeastOnce])
     func outboundAboveClientMaximumPacketSize(qos: QoS) throws {
         let broker = TestBroker()
         let subscriber = try broker.connected("sub", properties: [.maximumPacketSize(100), .receiveMaximum(1)])
@@ -146,7 +149,8 @@ struct FlowControlTests {
         let broker = TestBroker { $0.maxTopicLength = 16 }
         let subscriber = try broker.connected("sub", .v3_1_1)
         try subscriber.subscribe("#")
-        #expect(try subscriber.subscribe(String(repeating: "a", count: 17), packetID: 2).reasonCodes == [.unspecifiedError])
+        #expect(
+            try subscriber.subscribe(String(repeating: "a", count: 17), packetID: 2).reasonCodes == [.unspecifiedError])
         let publisher = try broker.connected("pub", .v3_1_1)
         try publisher.publish(String(repeating: "a", count: 17), "m", qos: .atLeastOnce)
         // [MQTT-3.3.5-2] (3.1.1) allows acknowledging or closing; either way nothing is delivered.

@@ -27,8 +27,10 @@ struct MessageExpiryTests {
         try subscriber.disconnect()
 
         let publisher = try broker.connected("pub")
-        try publisher.publish("chat/room", "short-lived", qos: .atLeastOnce, packetID: 1, properties: [.messageExpiryInterval(5)])
-        try publisher.publish("chat/room", "long-lived", qos: .atLeastOnce, packetID: 2, properties: [.messageExpiryInterval(60)])
+        try publisher.publish(
+            "chat/room", "short-lived", qos: .atLeastOnce, packetID: 1, properties: [.messageExpiryInterval(5)])
+        try publisher.publish(
+            "chat/room", "long-lived", qos: .atLeastOnce, packetID: 2, properties: [.messageExpiryInterval(60)])
         try publisher.publish("chat/room", "forever", qos: .atLeastOnce, packetID: 3)
         broker.advance(by: .seconds(6))
 
@@ -105,7 +107,8 @@ struct MessageExpiryTests {
         try subscriber.subscribe("chat/room", qos: .atLeastOnce)
         let publisher = try broker.connected("pub")
         try publisher.publish("chat/room", "first", qos: .atLeastOnce, packetID: 1)
-        try publisher.publish("chat/room", "brief", qos: .atLeastOnce, packetID: 2, properties: [.messageExpiryInterval(2)])
+        try publisher.publish(
+            "chat/room", "brief", qos: .atLeastOnce, packetID: 2, properties: [.messageExpiryInterval(2)])
         try publisher.publish("chat/room", "last", qos: .atLeastOnce, packetID: 3)
         let first = try subscriber.nextPublish()
         broker.advance(by: .seconds(3))

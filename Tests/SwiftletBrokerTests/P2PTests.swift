@@ -17,7 +17,9 @@ import Testing
 /// Point-to-point topics `{parentTopic}/p2p/{clientId}` (DESIGN §5).
 @Suite("Point-to-point messages")
 struct P2PTests {
-    @Test("A p2p message reaches its client without a subscription, and nobody else", arguments: [ProtocolVersion.v3_1_1, .v5])
+    @Test(
+        "A p2p message reaches its client without a subscription, and nobody else",
+        arguments: [ProtocolVersion.v3_1_1, .v5])
     func p2pReachesOnlyTarget(version: ProtocolVersion) throws {
         let broker = TestBroker()
         let bob = try broker.connected("bob", version)

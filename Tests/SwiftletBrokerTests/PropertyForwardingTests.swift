@@ -27,7 +27,9 @@ struct PropertyForwardingTests {
         .userProperty("b", "3"),
     ]
 
-    @Test("Payload format, content type, response topic, correlation data and user properties pass unchanged", arguments: [QoS.atMostOnce, .atLeastOnce, .exactlyOnce])
+    @Test(
+        "Payload format, content type, response topic, correlation data and user properties pass unchanged",
+        arguments: [QoS.atMostOnce, .atLeastOnce, .exactlyOnce])
     func propertiesForwarded(qos: QoS) throws {
         let broker = TestBroker()
         let subscriber = try broker.connected("sub")

@@ -64,7 +64,9 @@ struct QoSFlowTests {
         #expect(try subscriber.publishes().map(\.payloadString) == ["once"])
     }
 
-    @Test("A duplicate QoS 2 PUBLISH before PUBREL is acknowledged but not delivered again", arguments: [ProtocolVersion.v3_1_1, .v5])
+    @Test(
+        "A duplicate QoS 2 PUBLISH before PUBREL is acknowledged but not delivered again",
+        arguments: [ProtocolVersion.v3_1_1, .v5])
     func duplicateQoS2NotDeliveredTwice(version: ProtocolVersion) throws {
         let broker = TestBroker()
         let subscriber = try broker.connected("sub", version)
@@ -186,7 +188,8 @@ struct QoSFlowTests {
 
     // MARK: - Ordering
 
-    @Test("Messages from one publisher arrive in publish order", arguments: [QoS.atMostOnce, .atLeastOnce, .exactlyOnce])
+    @Test(
+        "Messages from one publisher arrive in publish order", arguments: [QoS.atMostOnce, .atLeastOnce, .exactlyOnce])
     func inOrderDelivery(qos: QoS) throws {
         let broker = TestBroker()
         let subscriber = try broker.connected("sub")

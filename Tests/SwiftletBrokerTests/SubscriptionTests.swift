@@ -204,7 +204,9 @@ struct SubscriptionTests {
 
     // MARK: - Refusals and limits
 
-    @Test("An invalid filter is refused per filter: 0x8F (MQTT 5), 0x80 (3.1.1)", arguments: [ProtocolVersion.v3_1_1, .v5])
+    @Test(
+        "An invalid filter is refused per filter: 0x8F (MQTT 5), 0x80 (3.1.1)",
+        arguments: [ProtocolVersion.v3_1_1, .v5])
     func invalidFilter(version: ProtocolVersion) throws {
         let broker = TestBroker()
         let subscriber = try broker.connected("sub", version)

@@ -37,10 +37,11 @@ struct TopicAliasTests {
         // [MQTT-3.3.2-12]: the server accepts aliases up to its maximum; MQTT 5 §3.3.2.3.4: an alias
         // alone stands for the topic it was last set to.
         let delivered = try subscriber.publishes()
-        #expect(delivered.map(\.topic) == [
-            "sensors/kitchen/temperature", "sensors/kitchen/temperature", "sensors/hall/temperature",
-            "sensors/hall/temperature",
-        ])
+        #expect(
+            delivered.map(\.topic) == [
+                "sensors/kitchen/temperature", "sensors/kitchen/temperature", "sensors/hall/temperature",
+                "sensors/hall/temperature",
+            ])
         #expect(delivered.map(\.payloadString) == ["20", "21", "19", "18"])
         // The alias belongs to the publisher's connection (MQTT 5 §3.3.2.3.4) and is not forwarded.
         #expect(delivered.allSatisfy { $0.properties.topicAlias == nil })

@@ -21,7 +21,8 @@ struct WillTests {
     private func will(
         _ text: String = "gone", qos: QoS = .atLeastOnce, retain: Bool = false, properties: Properties = []
     ) -> WillMessage {
-        WillMessage(topic: "status/alice", payload: ByteBuffer(string: text), qos: qos, retain: retain, properties: properties)
+        WillMessage(
+            topic: "status/alice", payload: ByteBuffer(string: text), qos: qos, retain: retain, properties: properties)
     }
 
     /// A client watching `status/alice`, where the wills of these tests go.
@@ -203,7 +204,8 @@ struct WillTests {
         let alice = try broker.client(.v5)
         let connack = try alice.connect(
             clientID: "alice",
-            will: WillMessage(topic: "status/alice/long", payload: ByteBuffer(string: "gone"), qos: .atMostOnce, retain: false))
+            will: WillMessage(
+                topic: "status/alice/long", payload: ByteBuffer(string: "gone"), qos: .atMostOnce, retain: false))
         // MQTT 5 §3.2.2.2: 0x90 Topic Name invalid (the Will Topic is not accepted).
         #expect(connack.reasonCode == .topicNameInvalid)
         #expect(!alice.isActive)
