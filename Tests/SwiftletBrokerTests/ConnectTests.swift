@@ -244,4 +244,94 @@ struct ConnectTests {
         try chatty.publish("$SYS/x", "m", qos: .atLeastOnce, packetID: 1)
         #expect(try chatty.nextAck(.puback).properties.reasonString != nil)
     }
+
+    // MARK: - Pipelining
+
+    @Test("Packets pipelined behind CONNECT are processed in order once the session is open")
+    func pipelinedAfterConnect() throws {
+        let broker = TestBroker()
+        let client = try broker.client(.v5)
+        try client.sendBytes(
+            client.encode([
+                .connect(ConnectPacket(version: .v5, cleanStart: true, keepAlive: 0, clientID: "alice")),
+                .subscribe(
+                    SubscribePacket(
+                        packetID: 1, subscriptions: [SubscriptionRequest(topicFilter: "echo", qos: .atLeastOnce)])),
+                .publish(
+                    PublishPacket(topic: "echo", payload: ByteBuffer(string: "m"), qos: .atLeastOnce, packetID: 2)),
+                .pingreq,
+            ]))
+        // [MQTT-3.1.0-1]: CONNECT first, the rest in order after CONNACK.
+        let packets = try client.all()
+        try #require(packets.count == 5)
+        guard case .connack(let connack) = packets[0] else {
+            Issue.record("expected CONNACK first, got \(packets[0])")
+            return
+        }
+        #expect(connack.reasonCode == .success)
+        #expect(packets[1] == .suback(SubAckPacket(packetID: 1, reasonCodes: [.grantedQoS1])))
+        #expect(packets[2] == .puback(AckPacket(packetID: 2)))
+        #expect(packets[3] == .pingresp)
+        guard case .publish(let publish) = packets[4] else {
+            Issue.record("expected the PUBLISH last, got \(packets[4])")
+            return
+        }
+        #expect(publish.payloadString == "m")
+    }
+
+    @Test("Packets pipelined behind a CONNECT that takes a session over wait for the takeover")
+    func pipelinedAfterTakeoverConnect() throws {
+        let broker = TestBroker()
+        let first = try broker.connected("alice", cleanStart: false, properties: [.sessionExpiryInterval(60)])
+        try first.subscribe("chat/room", qos: .atLeastOnce)
+        let bob = try broker.connected("bob")
+
+        let second = try broker.client(.v5)
+        try second.sendBytes(
+            second.encode([
+                .connect(
+                    ConnectPacket(
+                        version: .v5, cleanStart: false, keepAlive: 0, clientID: "alice",
+                        properties: [.sessionExpiryInterval(60)])),
+                .unsubscribe(UnsubscribePacket(packetID: 4, topicFilters: ["chat/room"])),
+            ]))
+        let packets = try second.all()
+        try #require(packets.count == 2)
+        guard case .connack(let connack) = packets[0] else {
+            Issue.record("expected CONNACK first, got \(packets[0])")
+            return
+        }
+        #expect(connack.reasonCode == .success)
+        #expect(connack.sessionPresent)
+        // The UNSUBSCRIBE acted on the session that was taken over.
+        #expect(packets[1] == .unsuback(UnsubAckPacket(packetID: 4, reasonCodes: [.success])))
+        try bob.publish("chat/room", "m")
+        #expect(try second.all().isEmpty)
+    }
+
+    @Test("A client that goes away while its session is being taken over leaves the session intact")
+    func closeWhileSessionOpens() throws {
+        let broker = TestBroker()
+        let properties: Properties = [.sessionExpiryInterval(60)]
+        let first = try broker.connected("alice", cleanStart: false, properties: properties)
+        try first.subscribe("chat/room", qos: .atLeastOnce)
+
+        let second = try broker.client(.v5)
+        try second.sendBytesWithoutRunning(
+            second.encode([
+                .connect(
+                    ConnectPacket(
+                        version: .v5, cleanStart: false, keepAlive: 0, clientID: "alice", properties: properties))
+            ]))
+        try second.drop()
+        #expect(!first.isActive)
+
+        let bob = try broker.connected("bob")
+        try bob.publish("chat/room", "kept", qos: .atLeastOnce)
+        let third = try broker.client(.v5)
+        let connack = try third.connect(clientID: "alice", cleanStart: false, properties: properties)
+        // [MQTT-3.1.2-23]: the session outlives the connection that never completed.
+        #expect(connack.sessionPresent)
+        #expect(try third.publishes().map(\.payloadString) == ["kept"])
+    }
 }

@@ -86,7 +86,7 @@ struct KeepAliveTests {
         let broker = TestBroker()
         let client = try broker.connected("alice", .v5, keepAlive: 0)
         broker.advance(by: .seconds(24 * 3600))
-        // [MQTT-3.1.2-22]: "a Keep Alive value of 0 has the effect of turning off the mechanism".
+        // MQTT 5 §3.1.2.10: a Keep Alive of 0 turns the mechanism off.
         #expect(client.isActive)
     }
 

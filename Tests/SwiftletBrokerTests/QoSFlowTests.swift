@@ -201,7 +201,7 @@ struct QoSFlowTests {
             try publisher.publish("chat/room", text, qos: qos, packetID: packetID)
             if qos == .exactlyOnce { try publisher.pubrel(packetID) }
         }
-        // [MQTT-4.6.0-6] (5.0) / [MQTT-4.6.0-5] (3.1.1) ordered topics; DESIGN §4.7.
+        // MQTT 5 §4.6: same topic and QoS in the order received from a client; DESIGN §4.7.
         let delivered = try subscriber.publishes()
         #expect(delivered.map(\.payloadString) == texts)
     }
@@ -225,7 +225,7 @@ struct QoSFlowTests {
             received.append(publish.payloadString)
             try subscriber.acknowledge(publish)
         }
-        // [MQTT-4.6.0-6]; DESIGN §4.7
+        // MQTT 5 §4.6 (ordered topics); DESIGN §4.7
         #expect(received == texts)
     }
 
@@ -289,5 +289,21 @@ struct QoSFlowTests {
         #expect(try subscriber.next() == .pingresp)
         let suback = try subscriber.subscribe("other", qos: .atLeastOnce, packetID: 9)
         #expect(suback.reasonCodes == [.grantedQoS1])
+    }
+
+    @Test("3.1.1 clients get maxInflight as their window")
+    func outboundWindowFor311() throws {
+        let broker = TestBroker { $0.maxInflight = 2 }
+        let subscriber = try broker.connected("sub", .v3_1_1)
+        try subscriber.subscribe("chat/room", qos: .atLeastOnce)
+        let publisher = try broker.connected("pub", .v3_1_1)
+        for index in 1...4 {
+            try publisher.publish("chat/room", "m\(index)", qos: .atLeastOnce, packetID: UInt16(index))
+        }
+        // BrokerConfiguration.maxInflight: the window for clients that state no Receive Maximum.
+        let firstTwo = try subscriber.publishes()
+        #expect(firstTwo.map(\.payloadString) == ["m1", "m2"])
+        try subscriber.puback(try #require(firstTwo.first?.packetID))
+        #expect(try subscriber.publishes().map(\.payloadString) == ["m3"])
     }
 }

@@ -44,7 +44,8 @@ struct SessionTests {
         let again = try broker.client(version)
         let connack = try again.connect(
             clientID: "alice", cleanStart: true, properties: version == .v5 ? [.sessionExpiryInterval(300)] : [])
-        // [MQTT-3.1.2-4]: the old session is discarded; [MQTT-3.2.2-2]: Session Present 0.
+        // [MQTT-3.1.2-4] (5.0) / [MQTT-3.1.2-6] (3.1.1): the old session is discarded;
+        // [MQTT-3.2.2-2]: Session Present 0.
         #expect(!connack.sessionPresent)
 
         let bob = try broker.connected("bob", version)
@@ -175,7 +176,7 @@ struct SessionTests {
         let broker = TestBroker()
         let alice = try broker.connected("alice", .v5)
         try alice.disconnect(properties: [.sessionExpiryInterval(60)])
-        // [MQTT-3.14.2-2]: a Protocol Error, answered with DISCONNECT 0x82 (MQTT 5 §4.13).
+        // MQTT 5 §3.14.2.2.2: a Protocol Error, answered with DISCONNECT 0x82 (MQTT 5 §4.13).
         try alice.expectDisconnect(.protocolError)
         #expect(!alice.isActive)
         #expect(broker.broker.session(clientID: "alice") == nil)

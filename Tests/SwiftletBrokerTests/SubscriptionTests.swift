@@ -215,7 +215,7 @@ struct SubscriptionTests {
             SubscriptionRequest(topicFilter: "bad/#/more", qos: .atLeastOnce),
             SubscriptionRequest(topicFilter: "bad+", qos: .atLeastOnce),
         ])
-        // [MQTT-4.7.1-1] [MQTT-4.7.1-2] [MQTT-4.7.1-3]; [MQTT-3.8.4-6] (5.0): one code per filter.
+        // [MQTT-4.7.1-2] [MQTT-4.7.1-3]; [MQTT-3.8.4-6] (5.0): one code per filter.
         let refused: ReasonCode = version == .v5 ? .topicFilterInvalid : .unspecifiedError
         #expect(suback.reasonCodes == [.grantedQoS1, refused, refused])
         #expect(subscriber.isActive)

@@ -285,6 +285,19 @@ extension TestClient {
         return unsuback
     }
 
+    /// The bytes of `packets`, back to back, as this client would write them.
+    func encode(_ packets: [MQTTPacket]) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        for packet in packets { MQTTPacketEncoder.encode(packet, version: version, into: &buffer) }
+        return buffer
+    }
+
+    /// Delivers bytes to the broker without running the loop afterwards, so that tasks the broker
+    /// queued (a session opening on takeover, deliveries) are still pending when the call returns.
+    func sendBytesWithoutRunning(_ buffer: ByteBuffer) throws {
+        try channel.writeInbound(buffer)
+    }
+
     /// Sends a PUBLISH built by the caller (for DUP, aliases and other details the shorthand lacks).
     func publish(_ packet: PublishPacket) throws {
         try send(.publish(packet))

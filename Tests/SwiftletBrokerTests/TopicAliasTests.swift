@@ -173,4 +173,22 @@ struct TopicAliasTests {
         #expect(delivered.map(\.topic) == ["rooms/lobby", "rooms/lobby"])
         #expect(delivered.allSatisfy { $0.properties.topicAlias == nil })
     }
+
+    @Test("Outbound aliases start afresh on a new connection")
+    func outboundAliasesArePerConnection() throws {
+        let broker = TestBroker()
+        let properties: Properties = [.topicAliasMaximum(5), .sessionExpiryInterval(60)]
+        let subscriber = try broker.connected("sub", cleanStart: false, properties: properties)
+        try subscriber.subscribe("rooms/lobby", qos: .atLeastOnce)
+        let publisher = try broker.connected("pub")
+        try publisher.publish("rooms/lobby", "one")
+        #expect(try subscriber.nextPublish().topic == "rooms/lobby")
+        try subscriber.disconnect()
+
+        let again = try broker.connected("sub", cleanStart: false, properties: properties)
+        try publisher.publish("rooms/lobby", "two")
+        // [MQTT-3.3.2-7]: the client has no mapping on this connection, so the topic must be named.
+        let publish = try again.nextPublish()
+        #expect(publish.topic == "rooms/lobby")
+    }
 }

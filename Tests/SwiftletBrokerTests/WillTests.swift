@@ -76,7 +76,7 @@ struct WillTests {
         let broker = TestBroker()
         let alice = try broker.connected("alice", will: will(retain: true))
         try alice.drop()
-        // [MQTT-3.1.2-17] (5.0) / [MQTT-3.1.2-17] (3.1.1): published as a retained message.
+        // [MQTT-3.1.2-15] (5.0) / [MQTT-3.1.2-17] (3.1.1): published as a retained message.
         let late = try broker.connected("late")
         try late.subscribe("status/alice")
         let publish = try late.nextPublish()
@@ -126,7 +126,7 @@ struct WillTests {
         broker.advance(by: .seconds(4))
         #expect(try watcher.all().isEmpty)
         broker.advance(by: .seconds(1))
-        // [MQTT-3.1.3-9]: published once the delay has passed.
+        // MQTT 5 §3.1.3.2.2: published once the delay has passed.
         #expect(try watcher.nextPublish().payloadString == "gone")
     }
 
@@ -142,7 +142,8 @@ struct WillTests {
         let connack = try again.connect(clientID: "alice", cleanStart: false, properties: [.sessionExpiryInterval(60)])
         #expect(connack.sessionPresent)
         broker.advance(by: .seconds(10))
-        // [MQTT-3.1.2-8]: not published when a new connection for the client ID opens before the delay ends.
+        // [MQTT-3.1.2-8] [MQTT-3.1.3-9]: not published when a new connection to the session opens
+        // before the delay ends.
         #expect(try watcher.all().isEmpty)
         #expect(broker.stats[.willsPublished] == 0)
     }
@@ -157,7 +158,7 @@ struct WillTests {
         broker.advance(by: .seconds(4))
         #expect(try watcher.all().isEmpty)
         broker.advance(by: .seconds(1))
-        // [MQTT-3.1.3-9]: whichever comes first, the delay or the end of the session.
+        // MQTT 5 §3.1.3.2.2: whichever comes first, the delay or the end of the session.
         #expect(try watcher.nextPublish().payloadString == "gone")
         broker.advance(by: .seconds(30))
         #expect(try watcher.all().isEmpty)
@@ -169,7 +170,7 @@ struct WillTests {
         let watcher = try makeWatcher(broker)
         let alice = try broker.connected("alice", will: will(properties: [.willDelayInterval(30)]))
         try alice.drop()
-        // [MQTT-3.1.3-9]: the session ends at once, so the will goes at once.
+        // MQTT 5 §3.1.3.2.2: the session ends at once, so the will goes at once.
         #expect(try watcher.nextPublish().payloadString == "gone")
     }
 
