@@ -334,4 +334,15 @@ struct ConnectTests {
         #expect(connack.sessionPresent)
         #expect(try third.publishes().map(\.payloadString) == ["kept"])
     }
+
+    @Test("A reason string that would exceed the client's Maximum Packet Size is left out")
+    func reasonStringRespectsMaximumPacketSize() throws {
+        let broker = TestBroker()
+        let client = try broker.connected("small", properties: [.maximumPacketSize(16)])
+        try client.publish("$SYS/x", "m", qos: .atLeastOnce, packetID: 1)
+        // [MQTT-3.4.2-2]: no Reason String if it would make the PUBACK too large; the PUBACK still goes.
+        let puback = try client.nextAck(.puback)
+        #expect(puback.reasonCode == .notAuthorized)
+        #expect(puback.properties.reasonString == nil)
+    }
 }

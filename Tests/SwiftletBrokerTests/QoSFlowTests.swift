@@ -306,4 +306,22 @@ struct QoSFlowTests {
         try subscriber.puback(try #require(firstTwo.first?.packetID))
         #expect(try subscriber.publishes().map(\.payloadString) == ["m3"])
     }
+
+    @Test("A PUBREC with a failure code ends the QoS 2 flow without PUBREL")
+    func pubrecFailureEndsFlow() throws {
+        let broker = TestBroker()
+        let subscriber = try broker.connected("sub", properties: [.receiveMaximum(1)])
+        try subscriber.subscribe("chat/room", qos: .exactlyOnce)
+        let publisher = try broker.connected("pub")
+        for index in 1...2 {
+            try publisher.publish("chat/room", "m\(index)", qos: .exactlyOnce, packetID: UInt16(index))
+            try publisher.pubrel(UInt16(index))
+        }
+        let first = try subscriber.nextPublish()
+        try subscriber.send(.pubrec(AckPacket(packetID: try #require(first.packetID), reasonCode: .unspecifiedError)))
+        // [MQTT-4.3.3-4]: PUBREL only for a PUBREC below 0x80; [MQTT-3.3.4-9]: the slot is free again.
+        let next = try subscriber.nextPublish()
+        #expect(next.payloadString == "m2")
+        #expect(try subscriber.all().isEmpty)
+    }
 }
