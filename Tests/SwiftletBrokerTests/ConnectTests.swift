@@ -9,10 +9,9 @@
 //
 //===----------------------------------------------------------------------===//
 import NIOCore
+import SwiftletBroker
 import SwiftletMQTT
 import Testing
-
-@testable import SwiftletBroker
 
 /// CONNECT handling and the CONNACK answer (MQTT 5 §3.1, §3.2; MQTT 3.1.1 §3.1, §3.2).
 @Suite("CONNECT and CONNACK")

@@ -10,10 +10,9 @@
 //===----------------------------------------------------------------------===//
 import NIOCore
 import NIOEmbedded
+import SwiftletBroker
 import SwiftletMQTT
 import Testing
-
-@testable import SwiftletBroker
 
 /// Flow control and the broker's limits: Receive Maximum, packet sizes, topic length, malformed
 /// input, queue bounds and slow consumers (MQTT 5 §3.1.2.11, §3.2.2.3, §4.9, §4.13; DESIGN §4.6, §9).

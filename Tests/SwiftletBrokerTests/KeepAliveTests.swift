@@ -9,10 +9,9 @@
 //
 //===----------------------------------------------------------------------===//
 import NIOCore
+import SwiftletBroker
 import SwiftletMQTT
 import Testing
-
-@testable import SwiftletBroker
 
 /// Keep-alive, PINGREQ/PINGRESP and the CONNECT timeout, on the loop's virtual clock
 /// (MQTT 5 §3.1.2.10, §3.12; MQTT 3.1.1 §3.1.2.10; DESIGN §9).

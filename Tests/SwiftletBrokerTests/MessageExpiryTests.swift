@@ -9,10 +9,9 @@
 //
 //===----------------------------------------------------------------------===//
 import NIOCore
+import SwiftletBroker
 import SwiftletMQTT
 import Testing
-
-@testable import SwiftletBroker
 
 /// MQTT 5 Message Expiry Interval (MQTT 5 §3.3.2.3.3).
 @Suite("Message expiry")

@@ -9,10 +9,9 @@
 //
 //===----------------------------------------------------------------------===//
 import NIOCore
+import SwiftletBroker
 import SwiftletMQTT
 import Testing
-
-@testable import SwiftletBroker
 
 /// Point-to-point topics `{parentTopic}/p2p/{clientId}` (DESIGN §5).
 @Suite("Point-to-point messages")

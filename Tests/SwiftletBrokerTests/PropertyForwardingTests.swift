@@ -9,10 +9,9 @@
 //
 //===----------------------------------------------------------------------===//
 import NIOCore
+import SwiftletBroker
 import SwiftletMQTT
 import Testing
-
-@testable import SwiftletBroker
 
 /// MQTT 5 PUBLISH properties that the broker forwards unaltered (MQTT 5 §3.3.2.3).
 @Suite("Forwarded PUBLISH properties")

@@ -9,10 +9,9 @@
 //
 //===----------------------------------------------------------------------===//
 import NIOCore
+import SwiftletBroker
 import SwiftletMQTT
 import Testing
-
-@testable import SwiftletBroker
 
 /// QoS 0/1/2 flows in both directions, packet identifiers, granted QoS, ordering and the
 /// outbound inflight window (MQTT 5 §4.3, §4.6, §4.9; MQTT 3.1.1 §4.3, §4.6).

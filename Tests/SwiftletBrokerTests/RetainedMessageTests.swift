@@ -9,10 +9,9 @@
 //
 //===----------------------------------------------------------------------===//
 import NIOCore
+import SwiftletBroker
 import SwiftletMQTT
 import Testing
-
-@testable import SwiftletBroker
 
 /// Retained messages: storing, replacing, clearing and sending them to new subscriptions
 /// (MQTT 5 §3.3.1.3; MQTT 3.1.1 §3.3.1.3).

@@ -9,10 +9,9 @@
 //
 //===----------------------------------------------------------------------===//
 import NIOCore
+import SwiftletBroker
 import SwiftletMQTT
 import Testing
-
-@testable import SwiftletBroker
 
 /// Session state across connections: clean start, persistence, expiry, takeover and resumption
 /// (MQTT 5 §3.1.2.4, §3.1.2.11.2, §3.1.4, §4.1, §4.4; MQTT 3.1.1 §3.1.2.4, §4.1, §4.4).

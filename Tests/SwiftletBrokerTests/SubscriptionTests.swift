@@ -9,10 +9,9 @@
 //
 //===----------------------------------------------------------------------===//
 import NIOCore
+import SwiftletBroker
 import SwiftletMQTT
 import Testing
-
-@testable import SwiftletBroker
 
 /// SUBSCRIBE and UNSUBSCRIBE through the broker: wildcards, `$` topics, overlaps, subscription
 /// options and identifiers, limits, shared subscriptions (MQTT 5 §3.8-§3.11, §4.7, §4.8).

@@ -9,10 +9,9 @@
 //
 //===----------------------------------------------------------------------===//
 import NIOCore
+import SwiftletBroker
 import SwiftletMQTT
 import Testing
-
-@testable import SwiftletBroker
 
 /// `$SYS` topics belong to the broker: clients may neither publish nor (without privileges)
 /// subscribe there (DESIGN §7; MQTT 5 §4.7.2).

@@ -9,10 +9,9 @@
 //
 //===----------------------------------------------------------------------===//
 import NIOCore
+import SwiftletBroker
 import SwiftletMQTT
 import Testing
-
-@testable import SwiftletBroker
 
 /// MQTT 5 topic aliases in both directions (MQTT 5 §3.3.2.3.4, §3.1.2.11.5, §3.2.2.3.8).
 @Suite("Topic aliases")
