@@ -344,4 +344,19 @@ struct ConnectTests {
         #expect(puback.reasonCode == .notAuthorized)
         #expect(puback.properties.reasonString == nil)
     }
+
+    @Test("An unknown protocol level gets return code 1 and is closed")
+    func unsupportedProtocolLevel() throws {
+        let broker = TestBroker()
+        let client = try broker.client(.v3_1_1)
+        // CONNECT, remaining length 13: "MQTT", level 6, clean start, keep-alive 0, client ID "a".
+        try client.sendBytes(
+            ByteBuffer(bytes: [
+                0x10, 13, 0x00, 0x04, 0x4D, 0x51, 0x54, 0x54, 0x06, 0x02, 0x00, 0x00, 0x00, 0x01, 0x61,
+            ]))
+        // [MQTT-3.1.2-2]: CONNACK 0x01 Unacceptable protocol level (in 3.1.1 form), then close.
+        let packet = try client.next()
+        #expect(packet == .connack(ConnAckPacket(sessionPresent: false, reasonCode: .unsupportedProtocolVersion)))
+        #expect(!client.isActive)
+    }
 }
