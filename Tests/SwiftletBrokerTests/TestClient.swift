@@ -78,15 +78,19 @@ final class TestClient {
         cleanStart: Bool = true,
         keepAlive: UInt16 = 0,
         will: WillMessage? = nil,
-        properties: Properties = []
+        username: String? = nil,
+        password: ByteBuffer? = nil,
+        properties: Properties = [],
+        sourceLocation: SourceLocation = #_sourceLocation
     ) throws -> ConnAckPacket {
         try send(
             .connect(
                 ConnectPacket(
                     version: version, cleanStart: cleanStart, keepAlive: keepAlive, clientID: clientID, will: will,
-                    properties: properties)))
-        guard case .connack(let connack) = try #require(try next()) else {
-            Issue.record("expected CONNACK")
+                    username: username, password: password, properties: properties)))
+        let packet = try next()
+        guard case .connack(let connack) = packet else {
+            Issue.record("expected CONNACK, got \(String(describing: packet))", sourceLocation: sourceLocation)
             throw TestError.unexpectedPacket
         }
         return connack
@@ -107,7 +111,9 @@ final class TestClient {
                             topicFilter: filter, qos: qos, noLocal: noLocal, retainAsPublished: retainAsPublished,
                             retainHandling: retainHandling)
                     ], properties: properties)))
-        guard case .suback(let suback) = try #require(try next()) else {
+        let packet = try next()
+        guard case .suback(let suback) = packet else {
+            Issue.record("expected SUBACK, got \(String(describing: packet))")
             throw TestError.unexpectedPacket
         }
         return suback
@@ -171,4 +177,163 @@ enum TestError: Error {
 
 extension PublishPacket {
     var payloadString: String { String(buffer: payload) }
+}
+
+// MARK: - Helpers for the broker semantics suites
+
+extension TestBroker {
+    var stats: BrokerStats { broker.stats }
+
+    /// A client that connected as `clientID` and was accepted, failing the test otherwise.
+    func connected(
+        _ clientID: String,
+        _ version: ProtocolVersion = .v5,
+        cleanStart: Bool = true,
+        keepAlive: UInt16 = 0,
+        will: WillMessage? = nil,
+        properties: Properties = [],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> TestClient {
+        let client = try client(version)
+        let connack = try client.connect(
+            clientID: clientID, cleanStart: cleanStart, keepAlive: keepAlive, will: will, properties: properties,
+            sourceLocation: sourceLocation)
+        try #require(connack.reasonCode == .success, "CONNACK \(connack.reasonCode)", sourceLocation: sourceLocation)
+        return client
+    }
+}
+
+extension TestClient {
+    /// The next packet, failing the test if none is waiting.
+    func nextPacket(sourceLocation: SourceLocation = #_sourceLocation) throws -> MQTTPacket {
+        try #require(try next(), "expected a packet, got none", sourceLocation: sourceLocation)
+    }
+
+    /// The next packet, which must be a DISCONNECT.
+    func nextDisconnect(sourceLocation: SourceLocation = #_sourceLocation) throws -> DisconnectPacket {
+        let packet = try next()
+        guard case .disconnect(let disconnect) = packet else {
+            Issue.record("expected DISCONNECT, got \(String(describing: packet))", sourceLocation: sourceLocation)
+            throw TestError.unexpectedPacket
+        }
+        return disconnect
+    }
+
+    /// The reason code of the next packet, which must be a DISCONNECT.
+    func nextDisconnectReason(sourceLocation: SourceLocation = #_sourceLocation) throws -> ReasonCode {
+        try nextDisconnect(sourceLocation: sourceLocation).reasonCode
+    }
+
+    /// Checks that the next packet is a DISCONNECT with `expected` as its reason code.
+    func expectDisconnect(_ expected: ReasonCode, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let reason = try nextDisconnectReason(sourceLocation: sourceLocation)
+        #expect(reason == expected, sourceLocation: sourceLocation)
+    }
+
+    /// The next packet, which must be a PUBACK, PUBREC, PUBREL or PUBCOMP of the given type.
+    func nextAck(_ type: PacketType, sourceLocation: SourceLocation = #_sourceLocation) throws -> AckPacket {
+        let packet = try next()
+        switch (type, packet) {
+        case (.puback, .puback(let ack)?), (.pubrec, .pubrec(let ack)?), (.pubrel, .pubrel(let ack)?),
+            (.pubcomp, .pubcomp(let ack)?):
+            return ack
+        default:
+            Issue.record("expected \(type), got \(String(describing: packet))", sourceLocation: sourceLocation)
+            throw TestError.unexpectedPacket
+        }
+    }
+
+    /// Every waiting packet, each of which must be a PUBLISH.
+    func publishes(sourceLocation: SourceLocation = #_sourceLocation) throws -> [PublishPacket] {
+        var result: [PublishPacket] = []
+        for packet in try all() {
+            guard case .publish(let publish) = packet else {
+                Issue.record("expected only PUBLISH, got \(packet)", sourceLocation: sourceLocation)
+                throw TestError.unexpectedPacket
+            }
+            result.append(publish)
+        }
+        return result
+    }
+
+    /// Sends one SUBSCRIBE with several filters and returns the SUBACK.
+    @discardableResult
+    func subscribe(
+        _ requests: [SubscriptionRequest], packetID: UInt16 = 1, properties: Properties = [],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> SubAckPacket {
+        try send(.subscribe(SubscribePacket(packetID: packetID, subscriptions: requests, properties: properties)))
+        let packet = try next()
+        guard case .suback(let suback) = packet else {
+            Issue.record("expected SUBACK, got \(String(describing: packet))", sourceLocation: sourceLocation)
+            throw TestError.unexpectedPacket
+        }
+        return suback
+    }
+
+    /// Sends UNSUBSCRIBE and returns the UNSUBACK.
+    @discardableResult
+    func unsubscribe(
+        _ filters: [String], packetID: UInt16 = 1, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> UnsubAckPacket {
+        try send(.unsubscribe(UnsubscribePacket(packetID: packetID, topicFilters: filters)))
+        let packet = try next()
+        guard case .unsuback(let unsuback) = packet else {
+            Issue.record("expected UNSUBACK, got \(String(describing: packet))", sourceLocation: sourceLocation)
+            throw TestError.unexpectedPacket
+        }
+        return unsuback
+    }
+
+    /// The bytes of `packets`, back to back, as this client would write them.
+    func encode(_ packets: [MQTTPacket]) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        for packet in packets { MQTTPacketEncoder.encode(packet, version: version, into: &buffer) }
+        return buffer
+    }
+
+    /// Delivers bytes to the broker without running the loop afterwards, so that tasks the broker
+    /// queued (a session opening on takeover, deliveries) are still pending when the call returns.
+    func sendBytesWithoutRunning(_ buffer: ByteBuffer) throws {
+        try channel.writeInbound(buffer)
+    }
+
+    /// Sends a PUBLISH built by the caller (for DUP, aliases and other details the shorthand lacks).
+    func publish(_ packet: PublishPacket) throws {
+        try send(.publish(packet))
+    }
+
+    /// Sends DISCONNECT, as a client that leaves normally.
+    func disconnect(_ reason: ReasonCode = .normalDisconnection, properties: Properties = []) throws {
+        try send(.disconnect(DisconnectPacket(reasonCode: reason, properties: properties)))
+    }
+
+    func puback(_ packetID: UInt16) throws { try send(.puback(AckPacket(packetID: packetID))) }
+    func pubrec(_ packetID: UInt16) throws { try send(.pubrec(AckPacket(packetID: packetID))) }
+    func pubrel(_ packetID: UInt16) throws { try send(.pubrel(AckPacket(packetID: packetID))) }
+    func pubcomp(_ packetID: UInt16) throws { try send(.pubcomp(AckPacket(packetID: packetID))) }
+
+    /// Completes the flow of a received PUBLISH as a well-behaved client would: PUBACK for QoS 1;
+    /// PUBREC, then PUBCOMP once the broker's PUBREL arrived, for QoS 2.
+    func acknowledge(_ publish: PublishPacket, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        guard let packetID = publish.packetID else { return }
+        switch publish.qos {
+        case .atMostOnce:
+            return
+        case .atLeastOnce:
+            try puback(packetID)
+        case .exactlyOnce:
+            try pubrec(packetID)
+            let pubrel = try nextAck(.pubrel, sourceLocation: sourceLocation)
+            #expect(pubrel.packetID == packetID, sourceLocation: sourceLocation)
+            try pubcomp(packetID)
+        }
+    }
+}
+
+extension ByteBuffer {
+    /// A payload of `count` bytes.
+    static func filler(_ count: Int) -> ByteBuffer {
+        ByteBuffer(repeating: UInt8(ascii: "x"), count: count)
+    }
 }
