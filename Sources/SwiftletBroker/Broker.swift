@@ -51,26 +51,44 @@ package final class Broker: Sendable {
     package func openSession(clientID: String, cleanStart: Bool, on eventLoop: any EventLoop)
         -> EventLoopFuture<OpenedSession>
     {
-        let handle = SessionHandle(clientID: clientID, eventLoop: eventLoop, broker: self)
-        let previous = sessions.withLock { sessions in
+        let (handle, previous) = sessions.withLock { sessions in
             let previous = sessions[clientID]
+            // A resumed session may still receive messages forwarded from the old loop; until
+            // they are through, direct deliveries to the new handle wait (DESIGN §4.7).
+            let handle = SessionHandle(
+                clientID: clientID, eventLoop: eventLoop, broker: self,
+                awaitingPredecessor: previous != nil && !cleanStart)
             sessions[clientID] = handle
-            return previous
+            return (handle, previous)
         }
         guard let previous else {
-            handle.install(nil)
             return eventLoop.makeSucceededFuture(OpenedSession(session: handle, sessionPresent: false))
         }
         stats.increment(.sessionsTakenOver)
-        // Takeovers of one client ID are serialised: each waits until the previous migration
-        // has installed its state, so a state is never moved out of a handle before it arrived.
-        return previous.ready.hop(to: previous.eventLoop).flatMap { () -> EventLoopFuture<OpenedSession> in
+        // Takeovers of one client ID are serialised: each waits until the previous handle has its
+        // connection attached, so a state is never moved out of a handle before it arrived.
+        let opened = previous.ready.hop(to: previous.eventLoop).flatMap { () -> EventLoopFuture<OpenedSession> in
             let moved = previous.takeOver(by: handle, cleanStart: cleanStart)
+            // Every delivery task queued on the old loop before this point may still forward to the
+            // new handle; a marker queued behind them tells the new handle when they are through.
+            // Deliveries are submitted under the index lock, so none can slip in behind the marker.
+            previous.eventLoop.execute {
+                handle.eventLoop.execute { handle.predecessorDrained() }
+            }
             return eventLoop.submit {
                 handle.install(moved)
                 return OpenedSession(session: handle, sessionPresent: moved != nil)
             }
         }
+        opened.whenFailure { error in
+            self.logger.error(
+                "taking over a session failed", metadata: ["client.id": "\(clientID)", "error": "\(error)"])
+            self.sessions.withLock { sessions in
+                if sessions[clientID] === handle { sessions[clientID] = nil }
+            }
+            eventLoop.execute { handle.abandon() }
+        }
+        return opened
     }
 
     /// The session currently registered for a client ID, if any.
@@ -130,32 +148,37 @@ package final class Broker: Sendable {
         if message.retain {
             retained.store(message)
         }
-        let matches = index.withLock { $0.match(topic: message.topic, publisher: publisher) }
-        guard !matches.isEmpty else { return 0 }
-        dispatch(message, matches: matches)
-        return matches.count
+        return index.withLock { index in
+            let matches = index.match(topic: message.topic, publisher: publisher)
+            // Submitted under the lock: a session that moves loops (openSession) then sees every
+            // delivery matched to its old handle queued before its forwarding marker.
+            if !matches.isEmpty { dispatch(message, matches: matches) }
+            return matches.count
+        }
     }
 
     /// A p2p message goes to its target session whether or not it subscribed (DESIGN §5).
     private func routeP2P(_ message: RoutedMessage, to clientID: Substring) -> Int {
-        guard let target = session(clientID: clientID) else {
-            stats.increment(.messagesDroppedNoSession)
-            return 0
-        }
         var p2pMessage = message
         // A p2p message is addressed to one client and is never kept as a retained message.
         p2pMessage.retain = false
         let message = p2pMessage
-        target.eventLoop.execute {
-            var cache = PublishEncodingCache()
-            if target.deliver(
-                message, qos: message.qos, retain: false, subscriptionIdentifiers: [], now: target.eventLoop.now,
-                cache: &cache)
-            {
-                target.flushConnection()
+        // Submitted under the registry lock, for the same reason as in route().
+        let found = sessions.withLock { sessions -> Bool in
+            guard let target = sessions[String(clientID)] else { return false }
+            target.eventLoop.execute {
+                var cache = PublishEncodingCache()
+                if target.deliver(
+                    message, qos: message.qos, retain: false, subscriptionIdentifiers: [],
+                    now: target.eventLoop.now, cache: &cache)
+                {
+                    target.flushConnection()
+                }
             }
+            return true
         }
-        return 1
+        if !found { stats.increment(.messagesDroppedNoSession) }
+        return found ? 1 : 0
     }
 
     private func dispatch(_ message: RoutedMessage, matches: [SubscriptionMatch<SessionHandle>]) {

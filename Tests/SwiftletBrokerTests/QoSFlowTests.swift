@@ -190,7 +190,8 @@ struct QoSFlowTests {
     @Test(
         "Messages from one publisher arrive in publish order", arguments: [QoS.atMostOnce, .atLeastOnce, .exactlyOnce])
     func inOrderDelivery(qos: QoS) throws {
-        let broker = TestBroker()
+        // A window wide enough for all 200 unacknowledged messages: the subscriber does not ack.
+        let broker = TestBroker { $0.maxInflight = 1000 }
         let subscriber = try broker.connected("sub")
         try subscriber.subscribe("chat/room", qos: qos)
         let publisher = try broker.connected("pub")

@@ -64,6 +64,11 @@ extension MQTTConnectionHandler {
                 refuseConnect(.topicNameInvalid, reasonString: "will topic: \(problem)")
                 return
             }
+            if Self.isBrokerTopic(will.topic) {
+                // A will is published as if the client had sent it, so the \$SYS rule applies.
+                refuseConnect(.notAuthorized, reasonString: "clients may not publish to $SYS topics")
+                return
+            }
         }
 
         self.clientID = clientID
@@ -175,7 +180,9 @@ extension MQTTConnectionHandler {
 
         let buffered = machine.sessionOpened(keepAlive: keepAlive, now: session.eventLoop.now)
         scheduleKeepAliveCheck()
-        if opened.sessionPresent { session.resumeDelivery() }
+        // A resumed session owes its inflight and queued messages; a new one may already hold
+        // messages that reached it while it opened (p2p).
+        session.resumeDelivery()
         for packet in buffered {
             guard machine.state == .connected else { break }
             process(packet)

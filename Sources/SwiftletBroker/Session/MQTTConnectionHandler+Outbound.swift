@@ -15,7 +15,9 @@ import SwiftletMQTT
 extension MQTTConnectionHandler: ClientConnection {
     package var isWritable: Bool { context?.channel.isWritable ?? false }
 
-    package var sendWindow: Int { clientReceiveMaximum }
+    /// The client's Receive Maximum, capped by the broker's own window: sending fewer than a
+    /// client allows is always allowed, and it bounds what one session holds in flight.
+    package var sendWindow: Int { min(clientReceiveMaximum, broker.configuration.maxInflight) }
 
     package func writePublish(
         _ delivery: OutboundDelivery,

@@ -52,7 +52,7 @@ extension MQTTConnectionHandler {
             refusePublish(publish, .topicNameInvalid, "topic \(problem)")
             return
         }
-        if publish.topic.hasPrefix("$SYS") {
+        if Self.isBrokerTopic(publish.topic) {
             // $SYS topics are the broker's own (DESIGN §7).
             refusePublish(publish, .notAuthorized, "clients may not publish to $SYS topics")
             return
@@ -75,13 +75,15 @@ extension MQTTConnectionHandler {
             writePacket(.puback(AckPacket(packetID: publish.packetID ?? 0, reasonCode: successCode(delivered))))
         case .exactlyOnce:
             let packetID = publish.packetID ?? 0
-            if session.inboundQoS2Count >= configuration.maxInflight, protocolVersion == .v5 {
-                // More unacknowledged QoS 2 messages than our Receive Maximum [MQTT-3.3.4-9].
-                protocolViolation(.receiveMaximumExceeded, "receive maximum exceeded")
-                return
-            }
             var delivered = 1
-            if session.receivedQoS2(packetID) {
+            if !session.hasReceivedQoS2(packetID) {
+                // A retransmission of an identifier already held does not count again.
+                if session.inboundQoS2Count >= configuration.maxInflight, protocolVersion == .v5 {
+                    // More unacknowledged QoS 2 messages than our Receive Maximum [MQTT-3.3.4-9].
+                    protocolViolation(.receiveMaximumExceeded, "receive maximum exceeded")
+                    return
+                }
+                _ = session.receivedQoS2(packetID)
                 delivered = broker.route(message, from: session)
             }
             // A retransmission (DUP) of an identifier not yet released is acknowledged again but
@@ -126,6 +128,12 @@ extension MQTTConnectionHandler {
             _ = session?.receivedQoS2(packetID)
             writePacket(.pubrec(AckPacket(packetID: packetID)))
         }
+    }
+
+    /// \$SYS topics are the broker's own: clients may not publish there, directly or by will
+    /// (DESIGN §7).
+    static func isBrokerTopic(_ topic: String) -> Bool {
+        topic.hasPrefix("$SYS")
     }
 
     /// A reason string, when the client did not opt out of them [MQTT-3.1.2-29].

@@ -20,12 +20,18 @@ extension MQTTConnectionHandler {
         var reasonCodes: [ReasonCode] = []
         reasonCodes.reserveCapacity(subscribe.subscriptions.count)
         var retainedToSend: [(message: RoutedMessage, qos: QoS)] = []
+        var refusals: [String] = []
         for request in subscribe.subscriptions {
-            guard let code = addSubscription(request, subscriptionID: subscriptionID, session: session, retained: &retainedToSend)
+            guard
+                let code = addSubscription(
+                    request, subscriptionID: subscriptionID, session: session, retained: &retainedToSend,
+                    refusals: &refusals)
             else { return }  // the connection is closing
             reasonCodes.append(code)
         }
-        writePacket(.suback(SubAckPacket(packetID: subscribe.packetID, reasonCodes: reasonCodes)))
+        // MQTT 5 clients learn why a filter was refused, unless they asked not to [MQTT-3.1.2-29].
+        let properties = refusals.isEmpty ? Properties() : reasonProperties(refusals.joined(separator: "; "))
+        writePacket(.suback(SubAckPacket(packetID: subscribe.packetID, reasonCodes: reasonCodes, properties: properties)))
 
         // Retained messages go out with RETAIN set [MQTT-3.3.1-9], after SUBACK.
         let now = session.eventLoop.now
@@ -42,7 +48,8 @@ extension MQTTConnectionHandler {
         _ request: SubscriptionRequest,
         subscriptionID: UInt32?,
         session: SessionHandle,
-        retained: inout [(message: RoutedMessage, qos: QoS)]
+        retained: inout [(message: RoutedMessage, qos: QoS)],
+        refusals: inout [String]
     ) -> ReasonCode? {
         let configuration = broker.configuration
         let filter = request.topicFilter
@@ -50,7 +57,7 @@ extension MQTTConnectionHandler {
         let isShared: Bool
         switch SharedSubscriptionFilter.parse(filter) {
         case .invalid:
-            return refuseSubscription(filter, .topicFilterInvalid)
+            return refuseSubscription(filter, .topicFilterInvalid, "invalid topic filter", &refusals)
         case .plain:
             matchFilter = filter
             isShared = false
@@ -64,24 +71,24 @@ extension MQTTConnectionHandler {
             }
         }
         guard Topic.isValidFilter(matchFilter) else {
-            return refuseSubscription(filter, .topicFilterInvalid)  // [MQTT-4.7.1-1]
+            return refuseSubscription(filter, .topicFilterInvalid, "invalid topic filter", &refusals)  // [MQTT-4.7.1-1]
         }
         guard matchFilter.utf8.count <= configuration.maxTopicLength,
             Topic.levelCount(matchFilter) <= configuration.maxTopicLevels
         else {
-            return refuseSubscription(filter, .topicFilterInvalid)
+            return refuseSubscription(filter, .topicFilterInvalid, "topic filter over the length or level limit", &refusals)
         }
-        if matchFilter.hasPrefix("$SYS") {
+        if Self.isBrokerTopic(matchFilter) {
             // Only privileged (cloud) clients will read $SYS (DESIGN §7); none exist yet.
-            return refuseSubscription(filter, .notAuthorized)
+            return refuseSubscription(filter, .notAuthorized, "$SYS topics are reserved", &refusals)
         }
         if P2PTopic.isForeignP2PFilter(matchFilter, subscriberClientID: clientID) {
             // No client may subscribe to another client's p2p topic (DESIGN §5).
-            return refuseSubscription(filter, .notAuthorized)
+            return refuseSubscription(filter, .notAuthorized, "another client's p2p topic", &refusals)
         }
         let subscriptions = session.subscriptions
         if subscriptions[filter] == nil, subscriptions.count >= configuration.maxSubscriptionsPerClient {
-            return refuseSubscription(filter, .quotaExceeded)
+            return refuseSubscription(filter, .quotaExceeded, "too many subscriptions", &refusals)
         }
 
         let options = SubscriptionOptions(
@@ -110,8 +117,11 @@ extension MQTTConnectionHandler {
         return ReasonCode(request.qos.rawValue)
     }
 
-    private func refuseSubscription(_ filter: String, _ reason: ReasonCode) -> ReasonCode {
+    private func refuseSubscription(
+        _ filter: String, _ reason: ReasonCode, _ why: String, _ refusals: inout [String]
+    ) -> ReasonCode {
         broker.stats.increment(.subscriptionsRejected)
+        refusals.append("\(filter): \(why)")
         logger.info("subscription refused", metadata: ["filter": "\(filter)", "reason": "\(reason)"])
         return reason
     }
@@ -121,6 +131,11 @@ extension MQTTConnectionHandler {
         var reasonCodes: [ReasonCode] = []
         reasonCodes.reserveCapacity(unsubscribe.topicFilters.count)
         for filter in unsubscribe.topicFilters {
+            if case .invalid = SharedSubscriptionFilter.parse(filter) {
+                // MQTT 5 §3.11.3: a filter that could never have been subscribed.
+                reasonCodes.append(.topicFilterInvalid)
+                continue
+            }
             let existed = session.removeSubscription(filter)
             if existed { broker.unsubscribe(session, filter: filter) }
             reasonCodes.append(existed ? .success : .noSubscriptionExisted)

@@ -126,8 +126,9 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
         }
         if let session {
             self.session = nil
-            // No will after a normal DISCONNECT; yes after 0x04 or any other end [MQTT-3.1.2-8].
-            let publishWill = clientDisconnectReason.map { $0 == .disconnectWithWillMessage } ?? true
+            // Only a DISCONNECT with 0x00 deletes the will; 0x04, an error code or no DISCONNECT at
+            // all leaves it to be published [MQTT-3.1.2-8] [MQTT-3.1.2-10].
+            let publishWill = clientDisconnectReason.map { $0 != .normalDisconnection } ?? true
             session.connectionClosed(self, publishWill: publishWill)
         }
     }

@@ -31,15 +31,28 @@ package final class SessionHandle: @unchecked Sendable {
 
     private var state = SessionState()
     private var connection: (any ClientConnection)?
-    /// Set once this session was taken over by a newer connection on another handle.
+    /// Set once this session's state moved to a newer handle; late deliveries follow it there.
     private var successor: SessionHandle?
+    /// Set once a newer connection took this session over (with or without moving its state).
+    private var takenOver = false
     /// Set once the session ended (expired, cleaned, or discarded by a clean-start takeover).
     private var ended = false
     private var will: PendingWill?
     private var expiryTimer: Scheduled<Void>?
-    /// Completed when the state this handle starts with is installed; a takeover of this handle
-    /// waits for it so that migrations of one client ID never overlap.
+    /// Completed once the first connection is attached; a takeover of this handle waits for it,
+    /// so that migrations of one client ID never overlap and never overtake an attach.
     private let readyPromise: EventLoopPromise<Void>
+    /// Deliveries that reached this handle directly while messages forwarded by its predecessor
+    /// may still be on their way; replayed behind them once the predecessor's loop has drained
+    /// (DESIGN §4.7). nil when nothing is being waited for.
+    private var parked: [ParkedDelivery]?
+
+    private struct ParkedDelivery {
+        var message: RoutedMessage
+        var qos: QoS
+        var retain: Bool
+        var subscriptionIdentifiers: [UInt32]
+    }
 
     private struct PendingWill {
         var message: WillMessage
@@ -47,11 +60,14 @@ package final class SessionHandle: @unchecked Sendable {
         var timer: Scheduled<Void>?
     }
 
-    init(clientID: String, eventLoop: any EventLoop, broker: Broker) {
+    /// - Parameter awaitingPredecessor: the handle takes over a session whose messages may still
+    ///   be forwarded from another loop; direct deliveries wait for ``predecessorDrained()``.
+    init(clientID: String, eventLoop: any EventLoop, broker: Broker, awaitingPredecessor: Bool = false) {
         self.clientID = clientID
         self.eventLoop = eventLoop
         self.broker = broker
         self.readyPromise = eventLoop.makePromise()
+        self.parked = awaitingPredecessor ? [] : nil
     }
 
     package var ready: EventLoopFuture<Void> { readyPromise.futureResult }
@@ -66,6 +82,29 @@ package final class SessionHandle: @unchecked Sendable {
             migrated.absorb(queuedFrom: state)
             state = migrated
         }
+    }
+
+    /// Every message the predecessor's loop had queued for the old handle has been forwarded
+    /// here: deliveries that arrived directly in the meantime may go now, behind them.
+    func predecessorDrained() {
+        eventLoop.preconditionInEventLoop()
+        guard let waiting = parked else { return }
+        parked = nil
+        let now = eventLoop.now
+        for item in waiting {
+            var cache = PublishEncodingCache()
+            deliver(
+                item.message, qos: item.qos, retain: item.retain,
+                subscriptionIdentifiers: item.subscriptionIdentifiers, now: now, cache: &cache)
+        }
+        connection?.flushIfNeeded()
+    }
+
+    /// Opening the session failed before a connection could attach: let later takeovers go on.
+    func abandon() {
+        eventLoop.preconditionInEventLoop()
+        ended = true
+        parked = nil
         readyPromise.succeed()
     }
 
@@ -87,10 +126,12 @@ package final class SessionHandle: @unchecked Sendable {
         expiryTimer?.cancel()
         expiryTimer = nil
         self.will = will.map { PendingWill(message: $0, delay: willDelay, timer: nil) }
+        readyPromise.succeed()
     }
 
-    /// Sends what a resumed session owes its client: unacknowledged PUBLISH packets again with
-    /// DUP set, and PUBREL for those already received [MQTT-4.4.0-1], then queued messages.
+    /// Sends what the session owes its new connection: unacknowledged PUBLISH packets again with
+    /// DUP set, and PUBREL for those already received [MQTT-4.4.0-1], then queued messages
+    /// (including any that reached the session while the connection was being set up).
     package func resumeDelivery() {
         eventLoop.preconditionInEventLoop()
         guard let connection else { return }
@@ -101,7 +142,11 @@ package final class SessionHandle: @unchecked Sendable {
             switch entry.phase {
             case .awaitingAcknowledgement:
                 // DUP is set on redelivery [MQTT-3.3.1-1]; the packet identifier stays the same.
-                _ = connection.writePublish(entry.delivery, packetID: packetID, dup: true, now: now, cache: &cache)
+                if !connection.writePublish(entry.delivery, packetID: packetID, dup: true, now: now, cache: &cache) {
+                    // Too large for the new connection: discarded as if delivered [MQTT-3.1.2-25].
+                    state.completeInflight(packetID)
+                    broker.stats.increment(.messagesDroppedTooLarge)
+                }
             case .awaitingCompletion:
                 connection.writePacket(.pubrel(AckPacket(packetID: packetID)))
             }
@@ -153,8 +198,8 @@ package final class SessionHandle: @unchecked Sendable {
     /// Returns the state to move to `newHandle`, or nil if the session ends instead.
     func takeOver(by newHandle: SessionHandle, cleanStart: Bool) -> SessionState? {
         eventLoop.preconditionInEventLoop()
-        precondition(successor == nil, "Internal inconsistency: a session was taken over twice")
-        successor = newHandle
+        precondition(!takenOver, "Internal inconsistency: a session was taken over twice")
+        takenOver = true
         guard !ended else { return nil }
         expiryTimer?.cancel()
         expiryTimer = nil
@@ -179,6 +224,9 @@ package final class SessionHandle: @unchecked Sendable {
         }
         let moved = state
         state = SessionState()
+        // Only a moved session forwards: after a clean start, messages matched under the old
+        // subscriptions must not reach the new, clean session.
+        successor = newHandle
         broker.moveSubscriptions(from: self, to: newHandle, filters: moved.subscriptions.keys)
         return moved
     }
@@ -264,6 +312,11 @@ package final class SessionHandle: @unchecked Sendable {
         return state.inboundQoS2.insert(packetID).inserted
     }
 
+    package func hasReceivedQoS2(_ packetID: UInt16) -> Bool {
+        eventLoop.preconditionInEventLoop()
+        return state.inboundQoS2.contains(packetID)
+    }
+
     /// PUBREL arrived: the identifier is released. Returns whether it was known.
     package func releasedQoS2(_ packetID: UInt16) -> Bool {
         eventLoop.preconditionInEventLoop()
@@ -286,21 +339,28 @@ package final class SessionHandle: @unchecked Sendable {
         retain: Bool,
         subscriptionIdentifiers: [UInt32],
         now: NIODeadline,
-        cache: inout PublishEncodingCache
+        cache: inout PublishEncodingCache,
+        forwarded: Bool = false
     ) -> Bool {
         eventLoop.preconditionInEventLoop()
+        guard !ended else { return false }
         if let successor {
             // The session moved to another loop while this message was on its way here.
             successor.eventLoop.execute {
                 var cache = PublishEncodingCache()
                 successor.deliver(
                     message, qos: qos, retain: retain, subscriptionIdentifiers: subscriptionIdentifiers,
-                    now: successor.eventLoop.now, cache: &cache)
+                    now: successor.eventLoop.now, cache: &cache, forwarded: true)
                 successor.connection?.flushIfNeeded()
             }
             return false
         }
-        guard !ended else { return false }
+        if !forwarded, parked != nil {
+            parked?.append(
+                ParkedDelivery(
+                    message: message, qos: qos, retain: retain, subscriptionIdentifiers: subscriptionIdentifiers))
+            return false
+        }
         if message.isExpired(now: now) {
             // [MQTT-3.3.2-5]
             broker.stats.increment(.messagesDroppedExpired)

@@ -116,7 +116,8 @@ extension Property {
             // MQTT 5 §3.1.2.11.4, §3.2.2.3.6.
             throw .protocolError("maximum packet size 0")
         case .topicAlias(0):
-            throw .protocolError("topic alias 0")  // [MQTT-3.3.2-8]
+            // Topic Alias Invalid is the code the receiver answers with (MQTT 5 §3.3.2.3.4).
+            throw MQTTDecodeError(reasonCode: .topicAliasInvalid, message: "topic alias 0")  // [MQTT-3.3.2-8]
         case .requestProblemInformation(let value) where value > 1:
             throw .protocolError("request problem information \(value) is neither 0 nor 1")  // MQTT 5 §3.1.2.11.7
         case .requestResponseInformation(let value) where value > 1:

@@ -527,7 +527,7 @@ extension MalformedFixture {
         MalformedFixture(
             "topic alias 0",
             .v5,
-            expect: .protocolError,
+            expect: .topicAliasInvalid,
             wire: [[0x30, 0x07], [0x00, 0x01], "t", [0x03], [0x23, 0x00, 0x00]]  // [MQTT-3.3.2-8]
         ),
         MalformedFixture(

@@ -1,0 +1,92 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Swiftlet open source project
+//
+// Copyright (c) 2026 the Swiftlet authors
+// Licensed under Apache License v2.0
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+import NIOCore
+import NIOEmbedded
+import SwiftletBroker
+import SwiftletMQTT
+import Testing
+
+/// Behaviours fixed after the spec review of the broker core; each test failed before its fix.
+@Suite("Spec review fixes")
+struct ReviewFixTests {
+    @Test("A client without Receive Maximum gets at most the broker's inflight window")
+    func outboundWindowIsCapped() throws {
+        let broker = TestBroker { $0.maxInflight = 3 }
+        let subscriber = try broker.connected("sub")  // no Receive Maximum: 65,535 by default
+        try subscriber.subscribe("room", qos: .atLeastOnce)
+        let publisher = try broker.connected("pub")
+        for id in UInt16(1)...5 {
+            try publisher.publish("room", "m\(id)", qos: .atLeastOnce, packetID: id)
+        }
+        // Sending fewer than the client allows is always allowed (MQTT 5 §4.9), and it bounds
+        // what one session holds in flight (DESIGN §4.6).
+        let first = try subscriber.publishes()
+        #expect(first.map(\.payloadString) == ["m1", "m2", "m3"])
+        try subscriber.puback(try #require(first[0].packetID))
+        #expect(try subscriber.publishes().map(\.payloadString) == ["m4"])
+    }
+
+    @Test("DISCONNECT with an error reason code still publishes the will")
+    func willAfterErrorDisconnect() throws {
+        let broker = TestBroker()
+        let watcher = try broker.connected("watcher")
+        try watcher.subscribe("wills/#")
+        let client = try broker.client(.v5)
+        try client.connect(
+            clientID: "w", will: WillMessage(topic: "wills/w", payload: ByteBuffer(string: "gone"), qos: .atMostOnce, retain: false))
+        // Only 0x00 deletes the will [MQTT-3.1.2-8] [MQTT-3.1.2-10].
+        try client.disconnect(.unspecifiedError)
+        #expect(try watcher.nextPublish().payloadString == "gone")
+    }
+
+    @Test("A refused subscription carries a reason string unless the client opted out")
+    func subackReasonString() throws {
+        let broker = TestBroker()
+        let alice = try broker.connected("alice")
+        let suback = try alice.subscribe("chat/p2p/bob", qos: .atLeastOnce)
+        #expect(suback.reasonCodes == [.notAuthorized])
+        #expect(suback.properties.reasonString?.contains("p2p") == true)
+
+        let quiet = try broker.connected("quiet", properties: [.requestProblemInformation(0)])
+        let quietAck = try quiet.subscribe("chat/p2p/bob", qos: .atLeastOnce)
+        #expect(quietAck.reasonCodes == [.notAuthorized])
+        #expect(quietAck.properties.reasonString == nil)  // [MQTT-3.1.2-29]
+    }
+
+    @Test("UNSUBSCRIBE of an invalid filter answers 0x8F")
+    func unsubscribeInvalidFilter() throws {
+        let broker = TestBroker()
+        let client = try broker.connected("c")
+        try client.send(.unsubscribe(UnsubscribePacket(packetID: 7, topicFilters: ["a/#/b", "a/b"])))
+        guard case .unsuback(let unsuback) = try #require(try client.next()) else {
+            Issue.record("expected UNSUBACK")
+            return
+        }
+        #expect(unsuback.reasonCodes == [.topicFilterInvalid, .noSubscriptionExisted])
+    }
+
+    @Test("Messages queued for a session before its first connection attached are delivered")
+    func queuedBeforeAttachIsDrained() throws {
+        let broker = TestBroker()
+        // An offline persistent session holds a QoS 1 p2p message …
+        let bob = try broker.connected("bob", properties: [.sessionExpiryInterval(60)])
+        try bob.drop()
+        let alice = try broker.connected("alice")
+        try alice.publish("chat/p2p/bob", "hi", qos: .atLeastOnce, packetID: 1)
+        // … and bob comes back with a clean start: the old session and its queue are gone, but a
+        // message published after that must not stall the new session's queue.
+        let again = try broker.client(.v5)
+        let connack = try again.connect(clientID: "bob", cleanStart: true)
+        #expect(!connack.sessionPresent)
+        try alice.publish("chat/p2p/bob", "after", qos: .atLeastOnce, packetID: 2)
+        #expect(try again.nextPublish().payloadString == "after")
+    }
+}
