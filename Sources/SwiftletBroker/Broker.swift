@@ -33,7 +33,7 @@ package final class Broker: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.store = store
-        self.retained = RetainedStore(store: store)
+        self.retained = RetainedStore(limit: configuration.maxRetainedMessages, store: store)
     }
 
     // MARK: - Sessions
@@ -140,13 +140,14 @@ package final class Broker: Sendable {
     /// (DESIGN §4.2, §4.3). Tasks on one loop run in submission order, so messages from one
     /// publisher reach each subscriber in publish order (DESIGN §4.7).
     @discardableResult
-    package func route(_ message: RoutedMessage, from publisher: SessionHandle?) -> Int {
+    package func route(_ message: RoutedMessage, from publisher: SessionHandle?, now: NIODeadline) -> Int {
         stats.increment(.messagesReceived)
         if let target = P2PTopic.targetClientID(ofTopic: message.topic) {
             return routeP2P(message, to: target)
         }
-        if message.retain {
-            retained.store(message)
+        if message.retain, !retained.store(message, now: now) {
+            stats.increment(.retainedRejected)
+            logger.info("retained store full, message not retained", metadata: ["topic": "\(message.topic)"])
         }
         return index.withLock { index in
             let matches = index.match(topic: message.topic, publisher: publisher)
@@ -231,7 +232,7 @@ package final class Broker: Sendable {
         // Will properties that only concern the will itself are not forwarded.
         message.properties.removeAll(identifier: Property.willDelayInterval(0).identifier)
         logger.debug("publishing will", metadata: ["client.id": "\(clientID)", "topic": "\(will.topic)"])
-        route(message, from: nil)
+        route(message, from: nil, now: now)
     }
 
     // MARK: - Shutdown

@@ -43,6 +43,9 @@ package struct BrokerConfiguration: Sendable, Hashable {
     /// Upper bound on a session's expiry, in seconds, for MQTT 5 clients and for 3.1.1 clients
     /// with clean session 0 (whose sessions otherwise never expire).
     package var maxSessionExpiry: UInt32 = 7 * 24 * 3600
+    /// Retained messages kept (one per topic). A retained PUBLISH to a new topic beyond it is
+    /// delivered but not retained, and counted.
+    package var maxRetainedMessages: Int = 100_000
     /// Queue QoS 0 messages for offline persistent sessions (Mosquitto's queue_qos0_messages).
     package var queueQoS0Offline: Bool = false
     /// Whether clients may connect without credentials.

@@ -35,6 +35,7 @@ package final class BrokerStats: @unchecked Sendable {
         case messagesDroppedNoSession
         case subscriptionsRejected
         case publishesRejected
+        case retainedRejected
         case willsPublished
     }
 

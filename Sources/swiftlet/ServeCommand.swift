@@ -53,6 +53,9 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .long, help: "Unflushed bytes per connection before QoS 0 messages to it are dropped (default 1048576).")
     var maxOutboundBytes: String?
 
+    @Option(name: .long, help: "Retained messages kept, one per topic (default 100000).")
+    var maxRetainedMessages: String?
+
     @Option(name: .long, help: "Concurrent client connections (default 100000).")
     var maxConnections: String?
 
@@ -77,7 +80,7 @@ struct ServerOptions: ParsableArguments {
             ("max-packet-size", maxPacketSize), ("max-topic-length", maxTopicLength),
             ("max-topic-levels", maxTopicLevels), ("max-subscriptions-per-client", maxSubscriptionsPerClient),
             ("max-inflight", maxInflight), ("max-queued-messages", maxQueuedMessages),
-            ("max-outbound-bytes", maxOutboundBytes), ("max-connections", maxConnections),
+            ("max-outbound-bytes", maxOutboundBytes), ("max-retained-messages", maxRetainedMessages), ("max-connections", maxConnections),
             ("connect-timeout", connectTimeout), ("max-keepalive", maxKeepalive),
             ("topic-alias-maximum", topicAliasMaximum), ("max-session-expiry", maxSessionExpiry),
         ]

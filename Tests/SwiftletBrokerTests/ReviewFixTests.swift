@@ -90,3 +90,27 @@ struct ReviewFixTests {
         #expect(try again.nextPublish().payloadString == "after")
     }
 }
+
+@Suite("Retained store limit")
+struct RetainedLimitTests {
+    @Test("A full retained store keeps its messages and refuses new topics, but still delivers")
+    func fullStoreRefusesNewTopics() throws {
+        let broker = TestBroker { $0.maxRetainedMessages = 2 }
+        let live = try broker.connected("live")
+        try live.subscribe("r/#")
+        let publisher = try broker.connected("pub")
+        for topic in ["r/1", "r/2", "r/3"] {
+            try publisher.publish(topic, topic, retain: true)
+            #expect(try live.nextPublish().topic == topic)  // delivered either way
+        }
+        try publisher.publish("r/1", "r/1 again", retain: true)  // replacing is always allowed
+        _ = try live.nextPublish()
+        #expect(broker.broker.retained.count == 2)
+        #expect(broker.broker.stats[.retainedRejected] == 1)
+
+        let late = try broker.connected("late")
+        try late.subscribe("r/#")
+        let retained = try late.publishes().map(\.payloadString).sorted()
+        #expect(retained == ["r/1 again", "r/2"])
+    }
+}

@@ -44,6 +44,7 @@ struct ConfigurationFileTests {
             max-queued-messages: 100
             max-outbound-bytes: 2048
             max-connections: 1000
+            max-retained-messages: 77
             connect-timeout: 5
             max-keepalive: 300
             topic-alias-maximum: 10
@@ -66,6 +67,7 @@ struct ConfigurationFileTests {
         #expect(broker.maxQueuedMessages == 100)
         #expect(broker.maxOutboundBytes == 2048)
         #expect(broker.maxConnections == 1000)
+        #expect(broker.maxRetainedMessages == 77)
         #expect(broker.connectTimeout == .seconds(5))
         #expect(broker.maxKeepAlive == 300)
         #expect(broker.topicAliasMaximum == 10)

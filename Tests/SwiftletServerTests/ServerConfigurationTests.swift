@@ -63,6 +63,7 @@ let settingCases: [SettingCase] = [
     SettingCase("max-inflight", "10", range: 1...65_535) { $0.broker.maxInflight = 10 },
     SettingCase("max-queued-messages", "0", range: 0...10_000_000) { $0.broker.maxQueuedMessages = 0 },
     SettingCase("max-outbound-bytes", "4096", range: 1024...(1 << 30)) { $0.broker.maxOutboundBytes = 4096 },
+    SettingCase("max-retained-messages", "5", range: 0...100_000_000) { $0.broker.maxRetainedMessages = 5 },
     SettingCase("max-connections", "50", range: 1...10_000_000) { $0.broker.maxConnections = 50 },
     SettingCase("connect-timeout", "30", range: 1...3600) { $0.broker.connectTimeout = .seconds(30) },
     SettingCase("max-keepalive", "120", range: 0...65_535) { $0.broker.maxKeepAlive = 120 },

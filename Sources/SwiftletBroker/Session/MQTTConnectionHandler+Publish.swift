@@ -68,9 +68,9 @@ extension MQTTConnectionHandler {
         let message = RoutedMessage(publish: publish, receivedAt: session.eventLoop.now, publisherClientID: clientID)
         switch publish.qos {
         case .atMostOnce:
-            broker.route(message, from: session)
+            broker.route(message, from: session, now: session.eventLoop.now)
         case .atLeastOnce:
-            let delivered = broker.route(message, from: session)
+            let delivered = broker.route(message, from: session, now: session.eventLoop.now)
             // PUBACK after the message is handed to its subscribers' queues [MQTT-4.3.2-4].
             writePacket(.puback(AckPacket(packetID: publish.packetID ?? 0, reasonCode: successCode(delivered))))
         case .exactlyOnce:
@@ -84,7 +84,7 @@ extension MQTTConnectionHandler {
                     return
                 }
                 _ = session.receivedQoS2(packetID)
-                delivered = broker.route(message, from: session)
+                delivered = broker.route(message, from: session, now: session.eventLoop.now)
             }
             // A retransmission (DUP) of an identifier not yet released is acknowledged again but
             // not routed again [MQTT-4.3.3-10].

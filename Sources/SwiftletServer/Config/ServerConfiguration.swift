@@ -85,6 +85,9 @@ extension ServerConfiguration {
         ConfigurationSetting(key: "max-outbound-bytes", help: "unflushed bytes per connection before QoS 0 is dropped") { config, value throws(ConfigurationError) in
             config.broker.maxOutboundBytes = try integer("max-outbound-bytes", value, in: 1024...1 << 30)
         },
+        ConfigurationSetting(key: "max-retained-messages", help: "retained messages kept, one per topic") { config, value throws(ConfigurationError) in
+            config.broker.maxRetainedMessages = try integer("max-retained-messages", value, in: 0...100_000_000)
+        },
         ConfigurationSetting(key: "max-connections", help: "concurrent client connections") { config, value throws(ConfigurationError) in
             config.broker.maxConnections = try integer("max-connections", value, in: 1...10_000_000)
         },
