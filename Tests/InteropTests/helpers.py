@@ -322,7 +322,9 @@ class Subscriber:
                  count: int = 1, timeout: int = 10, qos: int = 0, fmt: str = "%j",
                  extra: Iterable[str] = ()):
         topics = [topic] if isinstance(topic, str) else topic
-        args = ["mosquitto_sub", "-d", "-h", host, "-p", str(port), "-V", CLI_VERSIONS[version],
+        # stdbuf: mosquitto_sub's debug lines are block-buffered on a pipe, and the
+        # SUBACK line is how we know it is subscribed.
+        args = ["stdbuf", "-oL", "mosquitto_sub", "-d", "-h", host, "-p", str(port), "-V", CLI_VERSIONS[version],
                 "-q", str(qos), "-C", str(count), "-W", str(timeout), "-F", "MSG " + fmt]
         for t in topics:
             args += ["-t", t]
