@@ -18,7 +18,7 @@ import pytest
 from paho.mqtt.packettypes import PacketTypes
 
 import wire
-from helpers import QUIET, V311, V5, props, unique
+from helpers import V311, V5, props, unique
 
 
 @pytest.mark.parametrize("indicator", [0, 1])

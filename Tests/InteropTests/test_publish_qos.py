@@ -16,7 +16,7 @@ import os
 import pytest
 
 import wire
-from helpers import QUIET, V31, V311, V5, unique
+from helpers import V31, V311, V5
 
 ALL_VERSIONS = [pytest.param(V31, id="v31"), pytest.param(V311, id="v311"), pytest.param(V5, id="v5")]
 V311_V5 = [pytest.param(V311, id="v311"), pytest.param(V5, id="v5")]

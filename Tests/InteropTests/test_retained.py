@@ -16,7 +16,7 @@ import time
 import pytest
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from helpers import V31, V311, V5, props, unique
+from helpers import V31, V311, V5, props
 
 ALL_VERSIONS = [pytest.param(V31, id="v31"), pytest.param(V311, id="v311"), pytest.param(V5, id="v5")]
 
