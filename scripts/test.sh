@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+##===----------------------------------------------------------------------===##
+##
+## This source file is part of the Swiftlet open source project
+##
+## Copyright (c) 2026 the Swiftlet authors
+## Licensed under Apache License v2.0
+##
+## SPDX-License-Identifier: Apache-2.0
+##
+##===----------------------------------------------------------------------===##
+
+# The test command: Swift unit tests, then the interop suite (real third-party
+# clients against the freshly built debug binary on 127.0.0.1). Both must pass.
+#
+# Needs: a Swift toolchain, python3 with paho-mqtt 2.1 and pytest, and Debian's
+# mosquitto-clients (mosquitto_pub, mosquitto_sub, mosquitto_rr). `.ci/run` installs them.
+
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+swift build --build-tests
+swift test --skip-build
+
+bin_dir="$(swift build --show-bin-path)"
+export SWIFTLET_BIN="$bin_dir/swiftlet"
+export INTEROP_BROKER=swiftlet
+
+python3 -m pytest -q Tests/InteropTests
