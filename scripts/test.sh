@@ -20,7 +20,8 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-swift build --build-tests
+# Every import must be a declared dependency of its target (STYLE §7).
+swift build --build-tests --explicit-target-dependency-import-check error
 swift test --skip-build
 
 bin_dir="$(swift build --show-bin-path)"
