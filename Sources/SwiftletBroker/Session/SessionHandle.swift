@@ -42,6 +42,7 @@ package final class SessionHandle: @unchecked Sendable {
     /// Completed once the first connection is attached; a takeover of this handle waits for it,
     /// so that migrations of one client ID never overlap and never overtake an attach.
     private let readyPromise: EventLoopPromise<Void>
+    private var isReady = false
     /// Deliveries that reached this handle directly while messages forwarded by its predecessor
     /// may still be on their way; replayed behind them once the predecessor's loop has drained
     /// (DESIGN §4.7). nil when nothing is being waited for.
@@ -105,6 +106,12 @@ package final class SessionHandle: @unchecked Sendable {
         eventLoop.preconditionInEventLoop()
         ended = true
         parked = nil
+        markReady()
+    }
+
+    private func markReady() {
+        guard !isReady else { return }
+        isReady = true
         readyPromise.succeed()
     }
 
@@ -126,7 +133,7 @@ package final class SessionHandle: @unchecked Sendable {
         expiryTimer?.cancel()
         expiryTimer = nil
         self.will = will.map { PendingWill(message: $0, delay: willDelay, timer: nil) }
-        readyPromise.succeed()
+        markReady()
     }
 
     /// Sends what the session owes its new connection: unacknowledged PUBLISH packets again with
