@@ -22,12 +22,12 @@ final class TestBroker {
     let loop = EmbeddedEventLoop()
     let broker: Broker
 
-    init(_ configure: (inout BrokerConfiguration) -> Void = { _ in }) {
+    init(store: any SessionStore = MemorySessionStore(), _ configure: (inout BrokerConfiguration) -> Void = { _ in }) {
         var configuration = BrokerConfiguration()
         configure(&configuration)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        broker = Broker(configuration: configuration, logger: logger)
+        broker = Broker(configuration: configuration, logger: logger, store: store)
     }
 
     func client(_ version: ProtocolVersion = .v5) throws -> TestClient {
