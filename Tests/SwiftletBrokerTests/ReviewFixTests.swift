@@ -114,3 +114,28 @@ struct RetainedLimitTests {
         #expect(retained == ["r/1 again", "r/2"])
     }
 }
+
+@Suite("Reason strings quoting client input")
+struct ReasonStringLengthTests {
+    @Test("Refusing many long filters does not build a reason string too long to encode")
+    func longRefusalsAreTruncated() throws {
+        let broker = TestBroker { $0.maxSubscriptionsPerClient = 1000 }
+        let client = try broker.connected("c")
+        // 200 filters of 1,000 bytes, all someone else's p2p topic: the joined reasons would be
+        // about 220 KB, over the 65,535 bytes a UTF-8 string field can hold.
+        let filters = (0..<200).map { "chat/p2p/" + String(repeating: "x", count: 990) + "\($0)" }
+        try client.send(
+            .subscribe(
+                SubscribePacket(
+                    packetID: 9, subscriptions: filters.map { SubscriptionRequest(topicFilter: $0, qos: .atMostOnce) })))
+        guard case .suback(let suback) = try #require(try client.next()) else {
+            Issue.record("expected SUBACK")
+            return
+        }
+        #expect(suback.reasonCodes.count == 200)
+        #expect(suback.reasonCodes.allSatisfy { $0 == .notAuthorized })
+        let reason = try #require(suback.properties.reasonString)
+        #expect(reason.utf8.count <= 256)
+        #expect(client.isActive)
+    }
+}

@@ -199,7 +199,7 @@ extension MQTTConnectionHandler {
         protocolVersion = version
         logger.info("CONNECT refused", metadata: ["reason": "\(reason)", "detail": "\(reasonString ?? "")"])
         var properties = Properties()
-        if version == .v5, let reasonString { properties.append(.reasonString(reasonString)) }
+        if version == .v5, let reasonString { properties.append(.reasonString(Self.truncated(reasonString))) }
         machine.connectRefused()
         writePacket(.connack(ConnAckPacket(sessionPresent: false, reasonCode: reason, properties: properties)))
         flushIfNeeded()

@@ -136,9 +136,26 @@ extension MQTTConnectionHandler {
         topic.hasPrefix("$SYS")
     }
 
-    /// A reason string, when the client did not opt out of them [MQTT-3.1.2-29].
+    /// A reason string, when the client did not opt out of them [MQTT-3.1.2-29]. Reason strings
+    /// can quote client input (filters, topics), so they are cut to a length that always encodes.
     func reasonProperties(_ message: String) -> Properties {
-        sendReasonStrings ? [.reasonString(message)] : []
+        sendReasonStrings ? [.reasonString(Self.truncated(message))] : []
+    }
+
+    /// The longest reason string sent, in UTF-8 bytes.
+    static let maxReasonStringLength = 256
+
+    static func truncated(_ message: String) -> String {
+        guard message.utf8.count > maxReasonStringLength else { return message }
+        var result = ""
+        var length = 0
+        for character in message {
+            let size = character.utf8.count
+            guard length + size <= maxReasonStringLength - 3 else { break }
+            result.append(character)
+            length += size
+        }
+        return result + "..."
     }
 
     static func isValidUTF8(_ buffer: ByteBuffer) -> Bool {

@@ -303,7 +303,7 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
         }
         if protocolVersion == .v5 && session != nil {
             var properties = Properties()
-            if let reasonString, sendReasonStrings { properties.append(.reasonString(reasonString)) }
+            if let reasonString, sendReasonStrings { properties.append(.reasonString(Self.truncated(reasonString))) }
             writePacket(.disconnect(DisconnectPacket(reasonCode: reason, properties: properties)))
         }
         closeConnection()
