@@ -8,7 +8,6 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 //===----------------------------------------------------------------------===//
-import Dispatch
 import Logging
 import NIOCore
 import NIOPosix
@@ -89,22 +88,21 @@ package final class BrokerServer: Sendable {
         try group.syncShutdownGracefully()
     }
 
+    /// Blocks SIGINT and SIGTERM in the calling thread and every thread started after it, so that
+    /// ``run()`` takes them reliably. Call it first thing in `main`, before creating the server.
+    package static func blockTerminationSignals() {
+        TerminationSignals.block()
+    }
+
     /// Starts, then blocks until a shutdown (by signal or `shutdown()`) has completed.
     package func run() throws {
         // Signal handling is in place before the listening line is logged: a supervisor (or a
-        // test) that signals right after it must not find the signal ignored and lost.
-        let signals = [SIGINT, SIGTERM].map { signalNumber -> any DispatchSourceSignal in
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { [self] in
-                self.logger.notice("received signal \(signalNumber)")
-                _ = self.shutdown()
-            }
-            source.resume()
-            // Only now stop the default action (termination), so no signal is ever lost.
-            signal(signalNumber, SIG_IGN)
-            return source
+        // test) that signals right after it must not find the signal lost. The signals were
+        // blocked in every thread by ``blockTerminationSignals()``.
+        TerminationSignals.handle { [self] number in
+            self.logger.notice("received signal \(number)")
+            _ = self.shutdown()
         }
-        defer { signals.forEach { $0.cancel() } }
         do {
             try start()
         } catch {

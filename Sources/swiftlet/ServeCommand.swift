@@ -109,6 +109,8 @@ struct ServeCommand: ParsableCommand {
     @OptionGroup var options: ServerOptions
 
     func run() throws {
+        // Before any thread exists, so that every thread inherits the blocked signals.
+        BrokerServer.blockTerminationSignals()
         let configuration: ServerConfiguration
         do {
             configuration = try options.resolve()
