@@ -139,3 +139,31 @@ struct ReasonStringLengthTests {
         #expect(client.isActive)
     }
 }
+
+@Suite("Encode once")
+struct EncodeOnceTests {
+    @Test("A QoS 0 message reaches every subscriber of a protocol family as the same bytes")
+    func sharedBytesPerFamily() throws {
+        let broker = TestBroker()
+        let v5a = try broker.connected("v5a")
+        let v5b = try broker.connected("v5b")
+        let v3 = try broker.connected("v3", .v3_1_1)
+        for client in [v5a, v5b, v3] { try client.subscribe("live/room") }
+        let publisher = try broker.connected("pub")
+        try publisher.publish("live/room", "danmaku")
+
+        func written(_ client: TestClient) throws -> ByteBuffer {
+            try #require(try client.channel.readOutbound(as: ByteBuffer.self))
+        }
+        func address(_ buffer: ByteBuffer) -> UnsafeRawPointer? {
+            buffer.withUnsafeReadableBytes { UnsafeRawPointer($0.baseAddress) }
+        }
+        let a = try written(v5a)
+        let b = try written(v5b)
+        let c = try written(v3)
+        // DESIGN §4.4: one encoding per protocol family, the same storage written to every channel.
+        #expect(address(a) == address(b))
+        #expect(address(a) != address(c))
+        #expect(a == b)
+    }
+}
