@@ -35,23 +35,15 @@ extension MQTTPacketEncoder {
         version: ProtocolVersion,
         into buffer: inout ByteBuffer
     ) {
-        let propertiesLength = version == .v5 ? properties.encodedLength : nil
-        let bodyLength = Self.publishBodyLength(
+        Self.encodePublishHeader(
             topic: topic,
             payloadLength: payload.readableBytes,
-            qos: qos,
-            propertiesFieldLength: propertiesLength.map { MQTTWire.variableByteIntegerSize($0) + $0 } ?? 0
-        )
-        buffer.reserveCapacity(minimumWritableBytes: 1 + MQTTWire.variableByteIntegerSize(bodyLength) + bodyLength)
-        Self.writePublishHeader(
-            topic: topic,
-            bodyLength: bodyLength,
             qos: qos,
             retain: retain,
             dup: dup,
             packetID: packetID,
             properties: properties,
-            propertiesLength: propertiesLength,
+            version: version,
             into: &buffer
         )
         buffer.writeImmutableBuffer(payload)
