@@ -26,6 +26,7 @@ swift test --skip-build
 
 bin_dir="$(swift build --show-bin-path)"
 export SWIFTLET_BIN="$bin_dir/swiftlet"
-export INTEROP_BROKER=swiftlet
+# INTEROP_BROKER=mosquitto runs the interop suite against Mosquitto instead, to check the tests.
+export INTEROP_BROKER="${INTEROP_BROKER:-swiftlet}"
 
 python3 -m pytest -q Tests/InteropTests

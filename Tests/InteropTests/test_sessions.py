@@ -249,11 +249,16 @@ def test_queue_limit_bounds_offline_messages(broker_factory):
     for i in range(30):
         pub.publish("bounded/t", str(i).encode(), qos=1)
     back = b.client(V311, client_id, clean=False)
-    got = [int(m.payload) for m in back.get_messages(1)]
+    messages = list(back.get_messages(1))
     while True:
         try:
-            got.append(int(back.get_message(timeout=QUIET).payload))
+            messages.append(back.get_message(timeout=QUIET))
         except AssertionError:
             break
-    assert 1 <= len(got) <= 5, f"{len(got)} messages kept with a queue limit of 5"
+    got = [int(m.payload) for m in messages]
+    # The DISCONNECT may reach the broker after the first publishes did: those went out to the
+    # closing connection, stayed unacknowledged, and come back as re-sends with DUP set
+    # [MQTT-4.4.0-1]. Only the messages queued while offline are bounded by the limit.
+    queued = [int(m.payload) for m in messages if not m.dup]
+    assert 1 <= len(queued) <= 5, f"{len(queued)} messages queued with a queue limit of 5: {got}"
     assert got == sorted(got)

@@ -167,3 +167,16 @@ struct EncodeOnceTests {
         #expect(a == b)
     }
 }
+
+@Suite("$SYS boundary")
+struct SysBoundaryTests {
+    @Test("Only $SYS and $SYS/… are reserved; $SYSTEM/… is an ordinary $-topic")
+    func sysBoundary() throws {
+        let broker = TestBroker()
+        let client = try broker.connected("c")
+        #expect(try client.subscribe("$SYS/#").reasonCodes == [.notAuthorized])
+        #expect(try client.subscribe("$SYSTEM/#", packetID: 2).reasonCodes == [.grantedQoS0])
+        try client.publish("$SYSTEM/x", "ok")
+        #expect(try client.nextPublish().topic == "$SYSTEM/x")
+    }
+}

@@ -79,7 +79,7 @@ extension MQTTConnectionHandler {
             if !session.hasReceivedQoS2(packetID) {
                 // A retransmission of an identifier already held does not count again.
                 if session.inboundQoS2Count >= configuration.maxInflight, protocolVersion == .v5 {
-                    // More unacknowledged QoS 2 messages than our Receive Maximum [MQTT-3.3.4-9].
+                    // More unacknowledged QoS 2 messages than our Receive Maximum (MQTT 5 §3.3.4, §4.9).
                     protocolViolation(.receiveMaximumExceeded, "receive maximum exceeded")
                     return
                 }
@@ -133,7 +133,7 @@ extension MQTTConnectionHandler {
     /// \$SYS topics are the broker's own: clients may not publish there, directly or by will
     /// (DESIGN §7).
     static func isBrokerTopic(_ topic: String) -> Bool {
-        topic.hasPrefix("$SYS")
+        topic == "$SYS" || topic.hasPrefix("$SYS/")
     }
 
     /// A reason string, when the client did not opt out of them [MQTT-3.1.2-29]. Reason strings

@@ -447,8 +447,8 @@ package final class SessionHandle: @unchecked Sendable {
                 continue
             }
             if next.qos == .atMostOnce {
-                _ = connection.writePublish(next, packetID: nil, dup: false, now: now, cache: &cache)
-                broker.stats.increment(.messagesSent)
+                let written = connection.writePublish(next, packetID: nil, dup: false, now: now, cache: &cache)
+                broker.stats.increment(written ? .messagesSent : .messagesDroppedTooLarge)
             } else {
                 send(next, on: connection, now: now, cache: &cache)
             }
