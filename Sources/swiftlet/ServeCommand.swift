@@ -56,6 +56,9 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .long, help: "Retained messages kept, one per topic (default 100000).")
     var maxRetainedMessages: String?
 
+    @Option(name: .long, help: "Queue QoS 0 messages for offline persistent sessions: true or false (default false).")
+    var queueQos0Offline: String?
+
     @Option(name: .long, help: "Concurrent client connections (default 100000).")
     var maxConnections: String?
 
@@ -80,7 +83,7 @@ struct ServerOptions: ParsableArguments {
             ("max-packet-size", maxPacketSize), ("max-topic-length", maxTopicLength),
             ("max-topic-levels", maxTopicLevels), ("max-subscriptions-per-client", maxSubscriptionsPerClient),
             ("max-inflight", maxInflight), ("max-queued-messages", maxQueuedMessages),
-            ("max-outbound-bytes", maxOutboundBytes), ("max-retained-messages", maxRetainedMessages), ("max-connections", maxConnections),
+            ("max-outbound-bytes", maxOutboundBytes), ("max-retained-messages", maxRetainedMessages), ("queue-qos0-offline", queueQos0Offline), ("max-connections", maxConnections),
             ("connect-timeout", connectTimeout), ("max-keepalive", maxKeepalive),
             ("topic-alias-maximum", topicAliasMaximum), ("max-session-expiry", maxSessionExpiry),
         ]

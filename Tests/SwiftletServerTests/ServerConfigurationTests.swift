@@ -64,6 +64,7 @@ let settingCases: [SettingCase] = [
     SettingCase("max-queued-messages", "0", range: 0...10_000_000) { $0.broker.maxQueuedMessages = 0 },
     SettingCase("max-outbound-bytes", "4096", range: 1024...(1 << 30)) { $0.broker.maxOutboundBytes = 4096 },
     SettingCase("max-retained-messages", "5", range: 0...100_000_000) { $0.broker.maxRetainedMessages = 5 },
+    SettingCase("queue-qos0-offline", "true", malformed: ["", "maybe", "2"]) { $0.broker.queueQoS0Offline = true },
     SettingCase("max-connections", "50", range: 1...10_000_000) { $0.broker.maxConnections = 50 },
     SettingCase("connect-timeout", "30", range: 1...3600) { $0.broker.connectTimeout = .seconds(30) },
     SettingCase("max-keepalive", "120", range: 0...65_535) { $0.broker.maxKeepAlive = 120 },

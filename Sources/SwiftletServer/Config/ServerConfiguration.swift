@@ -88,6 +88,9 @@ extension ServerConfiguration {
         ConfigurationSetting(key: "max-retained-messages", help: "retained messages kept, one per topic") { config, value throws(ConfigurationError) in
             config.broker.maxRetainedMessages = try integer("max-retained-messages", value, in: 0...100_000_000)
         },
+        ConfigurationSetting(key: "queue-qos0-offline", help: "queue QoS 0 messages for offline persistent sessions (true/false)") { config, value throws(ConfigurationError) in
+            config.broker.queueQoS0Offline = try boolean("queue-qos0-offline", value)
+        },
         ConfigurationSetting(key: "max-connections", help: "concurrent client connections") { config, value throws(ConfigurationError) in
             config.broker.maxConnections = try integer("max-connections", value, in: 1...10_000_000)
         },
