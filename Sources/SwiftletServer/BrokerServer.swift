@@ -12,6 +12,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import SwiftletBroker
+import SwiftletWebSocket
 import Synchronization
 
 /// Runs the broker and its listeners until SIGINT or SIGTERM, then shuts down cleanly: MQTT 5
@@ -21,7 +22,7 @@ package final class BrokerServer: Sendable {
     package let broker: Broker
     private let logger: Logger
     private let group: MultiThreadedEventLoopGroup
-    private let listeners = Mutex<[any Channel]>([])
+    private let listeners = Mutex<[(name: String, channel: any Channel)]>([])
     private let shutdownStarted = Atomic<Bool>(false)
     private let loopsStopped = Atomic<Bool>(false)
     private let stopped: EventLoopPromise<Void>
@@ -41,20 +42,70 @@ package final class BrokerServer: Sendable {
                 "ANONYMOUS ACCESS IS ON: any client may connect without credentials. Fine for development; turn it off with --no-allow-anonymous (allow-anonymous: false) in production."
             )
         }
-        let channel = try MQTTListener.bind(
-            address: configuration.mqtt, broker: broker, group: group, logger: logger
-        ).wait()
-        listeners.withLock { $0.append(channel) }
-        let port = channel.localAddress?.port ?? configuration.mqtt.port
-        let bound = ListenAddress(host: configuration.mqtt.host, port: port)
-        logger.notice("listening mqtt on \(bound)")
+        let tls = try configuration.tlsSettings()
+        let tlsContext = try tls?.makeContext()
+        let commonNameAsUsername = tls?.commonNameAsUsername ?? false
+        if let address = configuration.mqtt {
+            try listen("mqtt", address) {
+                MQTTListener.bind(
+                    address: address, tls: nil, commonNameAsUsername: false, broker: broker, group: group,
+                    logger: logger)
+            }
+        }
+        if let address = configuration.http {
+            let settings = httpSettings()
+            try listen("http", address) {
+                HTTPListener.bind(
+                    address: address, settings: settings, tls: nil, broker: broker, group: group, logger: logger)
+            }
+        }
+        guard let tlsContext else {
+            logger.info("no tls-cert/tls-key configured: the mqtts and https listeners are off")
+            return
+        }
+        if let address = configuration.mqtts {
+            try listen("mqtts", address) {
+                MQTTListener.bind(
+                    address: address, tls: tlsContext, commonNameAsUsername: commonNameAsUsername, broker: broker,
+                    group: group, logger: logger)
+            }
+        }
+        if let address = configuration.https {
+            let settings = httpSettings()
+            try listen("https", address) {
+                HTTPListener.bind(
+                    address: address, settings: settings, tls: tlsContext, broker: broker, group: group,
+                    logger: logger)
+            }
+        }
     }
 
-    /// The ports the listeners are bound to, by name.
+    /// Binds one listener and logs `listening NAME on HOST:PORT` with the port it really got.
+    private func listen(_ name: String, _ address: ListenAddress, bind: () -> EventLoopFuture<any Channel>) throws {
+        let channel = try bind().wait()
+        listeners.withLock { $0.append((name, channel)) }
+        let bound = ListenAddress(host: address.host, port: channel.localAddress?.port ?? address.port)
+        logger.notice("listening \(name) on \(bound)")
+    }
+
+    private func httpSettings() -> HTTPListener.Settings {
+        var deflate = PerMessageDeflateNegotiation.Configuration()
+        deflate.isEnabled = configuration.wsDeflate
+        deflate.minimumMessageSizeToCompress = configuration.wsDeflateMinimumSize
+        deflate.maximumDecompressedMessageSize = broker.configuration.maxPacketSize + 1024
+        return HTTPListener.Settings(
+            handshake: WebSocketHandshake.Configuration(path: configuration.wsPath),
+            deflate: deflate,
+            staticFiles: StaticFileHandler.Configuration(root: configuration.webRoot))
+    }
+
+    /// The ports the listeners are bound to, by name (`mqtt`, `http`, `mqtts`, `https`).
     package var boundPorts: [String: Int] {
-        listeners.withLock { channels in
+        listeners.withLock { listeners in
             var ports: [String: Int] = [:]
-            if let port = channels.first?.localAddress?.port { ports["mqtt"] = port }
+            for (name, channel) in listeners {
+                if let port = channel.localAddress?.port { ports[name] = port }
+            }
             return ports
         }
     }
@@ -65,7 +116,7 @@ package final class BrokerServer: Sendable {
     package func shutdown() -> EventLoopFuture<Void> {
         guard !shutdownStarted.exchange(true, ordering: .relaxed) else { return stopped.futureResult }
         logger.notice("shutting down")
-        let channels = listeners.withLock { $0 }
+        let channels = listeners.withLock { $0.map(\.channel) }
         let closed = channels.map { $0.close() }
         let loop = group.any()
         EventLoopFuture.andAllComplete(closed, on: loop)

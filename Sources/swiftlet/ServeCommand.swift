@@ -21,6 +21,42 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .long, help: "MQTT/TCP listener, HOST:PORT (default 0.0.0.0:1883; port 0 picks a free port).")
     var mqtt: String?
 
+    @Option(name: .long, help: "HTTP listener for MQTT over WebSocket and static files, HOST:PORT or off (default 0.0.0.0:8080).")
+    var http: String?
+
+    @Option(name: .long, help: "MQTT/TLS listener, HOST:PORT or off (default 0.0.0.0:8883; needs --tls-cert and --tls-key).")
+    var mqtts: String?
+
+    @Option(name: .long, help: "HTTPS/WSS listener, HOST:PORT or off (default 0.0.0.0:8443; needs --tls-cert and --tls-key).")
+    var https: String?
+
+    @Option(name: .long, help: "Path that upgrades to MQTT over WebSocket (default /mqtt).")
+    var wsPath: String?
+
+    @Option(name: .long, help: "Directory of static files served over HTTP (default web-demo).")
+    var webRoot: String?
+
+    @Option(name: .long, help: "Offer permessage-deflate to WebSocket clients: true or false (default true).")
+    var wsDeflate: String?
+
+    @Option(name: .long, help: "Smallest WebSocket message compressed, in bytes (default 256).")
+    var wsDeflateMinSize: String?
+
+    @Option(name: .long, help: "PEM certificate chain for the TLS listeners.")
+    var tlsCert: String?
+
+    @Option(name: .long, help: "PEM private key for the TLS listeners.")
+    var tlsKey: String?
+
+    @Option(name: .long, help: "PEM CA certificates that client certificates must chain to.")
+    var tlsCa: String?
+
+    @Option(name: .long, help: "Client certificates: none, optional or require (default none).")
+    var tlsVerifyClients: String?
+
+    @Option(name: .long, help: "Use the client certificate's common name as the MQTT user name: true or false.")
+    var tlsCnAsUsername: String?
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical (default info).")
     var logLevel: String?
 
@@ -79,7 +115,10 @@ struct ServerOptions: ParsableArguments {
         var configuration = ServerConfiguration()
         if let config { try configuration.apply(fileAt: config) }
         let flags: [(String, String?)] = [
-            ("mqtt", mqtt), ("log-level", logLevel), ("threads", threads), ("allow-anonymous", allowAnonymous.map { String($0) }),
+            ("mqtt", mqtt), ("http", http), ("mqtts", mqtts), ("https", https), ("ws-path", wsPath),
+            ("web-root", webRoot), ("ws-deflate", wsDeflate), ("ws-deflate-min-size", wsDeflateMinSize),
+            ("tls-cert", tlsCert), ("tls-key", tlsKey), ("tls-ca", tlsCa), ("tls-verify-clients", tlsVerifyClients),
+            ("tls-cn-as-username", tlsCnAsUsername), ("log-level", logLevel), ("threads", threads), ("allow-anonymous", allowAnonymous.map { String($0) }),
             ("max-packet-size", maxPacketSize), ("max-topic-length", maxTopicLength),
             ("max-topic-levels", maxTopicLevels), ("max-subscriptions-per-client", maxSubscriptionsPerClient),
             ("max-inflight", maxInflight), ("max-queued-messages", maxQueuedMessages),
@@ -148,6 +187,13 @@ struct CheckConfigCommand: ParsableCommand {
         } catch {
             throw ValidationError(error.description)
         }
-        print("\(file): OK (mqtt \(configuration.mqtt), log level \(configuration.logLevel))")
+        do {
+            _ = try configuration.tlsSettings()
+        } catch {
+            throw ValidationError(error.description)
+        }
+        let mqtt = configuration.mqtt.map { "\($0)" } ?? "off"
+        let http = configuration.http.map { "\($0)" } ?? "off"
+        print("\(file): OK (mqtt \(mqtt), http \(http), log level \(configuration.logLevel))")
     }
 }

@@ -32,7 +32,8 @@ extension MQTTConnectionHandler {
             refuseConnect(.badAuthenticationMethod, reasonString: "enhanced authentication is not supported")
             return
         }
-        if !configuration.allowAnonymous && connect.username == nil {
+        let username = certificateUsername?() ?? connect.username
+        if !configuration.allowAnonymous && username == nil {
             refuseConnect(.notAuthorized, reasonString: "anonymous access is disabled")
             return
         }

@@ -58,6 +58,10 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     /// The reason code of the client's DISCONNECT, once received.
     var clientDisconnectReason: ReasonCode?
 
+    /// Set by TLS listeners with \`tls-cn-as-username\`: the common name of the client's verified
+    /// certificate, which then stands for the CONNECT user name.
+    package var certificateUsername: (() -> String?)?
+
     var needsFlush = false
     /// A read was requested while reading is paused for the session to open.
     var readPending = false

@@ -17,8 +17,27 @@ import SwiftletBroker
 /// Built from the embedded defaults, then a config file (`--config`), then flags; each later
 /// source wins over the earlier ones.
 package struct ServerConfiguration: Sendable {
-    /// MQTT over TCP (DESIGN §1); default all interfaces, port 1883.
-    package var mqtt = ListenAddress(host: "0.0.0.0", port: 1883)
+    /// MQTT over TCP (DESIGN §1); default all interfaces, port 1883; nil when turned off.
+    package var mqtt: ListenAddress? = ListenAddress(host: "0.0.0.0", port: 1883)
+    /// HTTP: MQTT over WebSocket on \`wsPath\` and static files from \`webRoot\`.
+    package var http: ListenAddress? = ListenAddress(host: "0.0.0.0", port: 8080)
+    /// MQTT over TLS; started only with a certificate.
+    package var mqtts: ListenAddress? = ListenAddress(host: "0.0.0.0", port: 8883)
+    /// HTTPS and WSS; started only with a certificate.
+    package var https: ListenAddress? = ListenAddress(host: "0.0.0.0", port: 8443)
+    /// The path that upgrades to MQTT over WebSocket.
+    package var wsPath = "/mqtt"
+    /// Directory served on the HTTP port (relative paths against the working directory).
+    package var webRoot = "web-demo"
+    /// Offer permessage-deflate (RFC 7692) to WebSocket clients.
+    package var wsDeflate = true
+    /// WebSocket messages smaller than this are sent uncompressed.
+    package var wsDeflateMinimumSize = 256
+    package var tlsCertificate: String?
+    package var tlsKey: String?
+    package var tlsCA: String?
+    package var tlsVerifyClients: TLSSettings.ClientVerification = .none
+    package var tlsCommonNameAsUsername = false
     package var logLevel: Logger.Level = .info
     /// Event loop threads; default one per core (DESIGN §4.1).
     package var threads: Int = System.coreCount
@@ -45,10 +64,50 @@ extension ServerConfiguration {
     /// Every setting the config file and the flags accept.
     package static let settings: [ConfigurationSetting] = [
         ConfigurationSetting(key: "mqtt", help: "MQTT/TCP listener, HOST:PORT (port 0 picks a free port)") { config, value throws(ConfigurationError) in
-            guard let address = ListenAddress(parsing: value) else {
-                throw ConfigurationError("mqtt: expected HOST:PORT, got '\(value)'")
+            config.mqtt = try listener("mqtt", value)
+        },
+        ConfigurationSetting(key: "http", help: "HTTP listener (WebSocket + static files), HOST:PORT or off") { config, value throws(ConfigurationError) in
+            config.http = try listener("http", value)
+        },
+        ConfigurationSetting(key: "mqtts", help: "MQTT/TLS listener, HOST:PORT or off (needs tls-cert and tls-key)") { config, value throws(ConfigurationError) in
+            config.mqtts = try listener("mqtts", value)
+        },
+        ConfigurationSetting(key: "https", help: "HTTPS/WSS listener, HOST:PORT or off (needs tls-cert and tls-key)") { config, value throws(ConfigurationError) in
+            config.https = try listener("https", value)
+        },
+        ConfigurationSetting(key: "ws-path", help: "path that upgrades to MQTT over WebSocket") { config, value throws(ConfigurationError) in
+            guard value.hasPrefix("/"), !value.contains("?"), !value.contains(" ") else {
+                throw ConfigurationError("ws-path: expected an absolute path such as /mqtt, got '\(value)'")
             }
-            config.mqtt = address
+            config.wsPath = value
+        },
+        ConfigurationSetting(key: "web-root", help: "directory of static files served over HTTP") { config, value throws(ConfigurationError) in
+            guard !value.isEmpty else { throw ConfigurationError("web-root: expected a directory") }
+            config.webRoot = value
+        },
+        ConfigurationSetting(key: "ws-deflate", help: "offer permessage-deflate to WebSocket clients (true/false)") { config, value throws(ConfigurationError) in
+            config.wsDeflate = try boolean("ws-deflate", value)
+        },
+        ConfigurationSetting(key: "ws-deflate-min-size", help: "smallest WebSocket message compressed, in bytes") { config, value throws(ConfigurationError) in
+            config.wsDeflateMinimumSize = try integer("ws-deflate-min-size", value, in: 0...1 << 30)
+        },
+        ConfigurationSetting(key: "tls-cert", help: "PEM certificate chain for the TLS listeners") { config, value throws(ConfigurationError) in
+            config.tlsCertificate = value
+        },
+        ConfigurationSetting(key: "tls-key", help: "PEM private key for the TLS listeners") { config, value throws(ConfigurationError) in
+            config.tlsKey = value
+        },
+        ConfigurationSetting(key: "tls-ca", help: "PEM CA certificates that client certificates must chain to") { config, value throws(ConfigurationError) in
+            config.tlsCA = value
+        },
+        ConfigurationSetting(key: "tls-verify-clients", help: "client certificates: none, optional or require") { config, value throws(ConfigurationError) in
+            guard let mode = TLSSettings.ClientVerification(rawValue: value.lowercased()) else {
+                throw ConfigurationError("tls-verify-clients: expected none, optional or require, got '\(value)'")
+            }
+            config.tlsVerifyClients = mode
+        },
+        ConfigurationSetting(key: "tls-cn-as-username", help: "use the client certificate's CN as the MQTT user name (true/false)") { config, value throws(ConfigurationError) in
+            config.tlsCommonNameAsUsername = try boolean("tls-cn-as-username", value)
         },
         ConfigurationSetting(key: "log-level", help: "trace, debug, info, notice, warning, error or critical") { config, value throws(ConfigurationError) in
             guard let level = Logger.Level(rawValue: value.lowercased()) else {
@@ -114,6 +173,36 @@ extension ServerConfiguration {
             throw ConfigurationError("unknown setting '\(key)'")
         }
         try setting.apply(&self, value)
+    }
+
+    private static func listener(_ key: String, _ value: String) throws(ConfigurationError) -> ListenAddress? {
+        if value.lowercased() == "off" { return nil }
+        guard let address = ListenAddress(parsing: value) else {
+            throw ConfigurationError("\(key): expected HOST:PORT or off, got '\(value)'")
+        }
+        return address
+    }
+
+    /// The TLS settings when a certificate and key are configured.
+    package func tlsSettings() throws(ConfigurationError) -> TLSSettings? {
+        switch (tlsCertificate, tlsKey) {
+        case (nil, nil):
+            if tlsVerifyClients != .none || tlsCA != nil {
+                throw ConfigurationError("tls-ca and tls-verify-clients need tls-cert and tls-key")
+            }
+            return nil
+        case (let certificate?, let key?):
+            var settings = TLSSettings(certificatePath: certificate, privateKeyPath: key)
+            settings.caPath = tlsCA
+            settings.clientVerification = tlsVerifyClients
+            settings.commonNameAsUsername = tlsCommonNameAsUsername
+            if tlsVerifyClients != .none && tlsCA == nil {
+                throw ConfigurationError("tls-verify-clients \(tlsVerifyClients.rawValue) needs tls-ca")
+            }
+            return settings
+        default:
+            throw ConfigurationError("tls-cert and tls-key go together")
+        }
     }
 
     private static func integer(_ key: String, _ value: String, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {

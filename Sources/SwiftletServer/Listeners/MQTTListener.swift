@@ -11,12 +11,15 @@
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import SwiftletBroker
 
 /// The MQTT/TCP listener: accepts sockets and puts an `MQTTConnectionHandler` on each.
 enum MQTTListener {
     static func bind(
         address: ListenAddress,
+        tls: NIOSSLContext?,
+        commonNameAsUsername: Bool,
         broker: Broker,
         group: any EventLoopGroup,
         logger: Logger
@@ -35,8 +38,22 @@ enum MQTTListener {
             )
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let handler = MQTTConnectionHandler(broker: broker, transport: "tcp", logger: logger)
-                    try channel.pipeline.syncOperations.addHandler(handler)
+                    let pipeline = channel.pipeline.syncOperations
+                    let handler = MQTTConnectionHandler(
+                        broker: broker, transport: tls == nil ? "tcp" : "tls", logger: logger)
+                    if let tls {
+                        // TLS as a wrapper in front of the same byte path (STYLE §1.1).
+                        try pipeline.addHandler(NIOSSLServerHandler(context: tls))
+                        if commonNameAsUsername {
+                            handler.certificateUsername = { [channel] in
+                                guard let certificate = try? channel.pipeline.syncOperations
+                                    .handler(type: NIOSSLServerHandler.self).peerCertificate
+                                else { return nil }
+                                return TLSSettings.commonName(of: certificate)
+                            }
+                        }
+                    }
+                    try pipeline.addHandler(handler)
                 }
             }
             .bind(host: address.host, port: address.port)

@@ -1,0 +1,80 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Swiftlet open source project
+//
+// Copyright (c) 2026 the Swiftlet authors
+// Licensed under Apache License v2.0
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import SwiftletBroker
+import SwiftletWebSocket
+
+/// The HTTP listener (DESIGN §1): `GET /mqtt` upgrades to MQTT over WebSocket, every other
+/// GET/HEAD is served from the web root. With a TLS context it is the HTTPS/WSS listener.
+enum HTTPListener {
+    struct Settings: Sendable {
+        var handshake: WebSocketHandshake.Configuration
+        var deflate: PerMessageDeflateNegotiation.Configuration
+        var staticFiles: StaticFileHandler.Configuration
+    }
+
+    static func bind(
+        address: ListenAddress,
+        settings: Settings,
+        tls: NIOSSLContext?,
+        broker: Broker,
+        group: any EventLoopGroup,
+        logger: Logger
+    ) -> EventLoopFuture<any Channel> {
+        let transport = tls == nil ? "ws" : "wss"
+        let registry = WebSocketLoopResourcesRegistry(compressionLevel: settings.deflate.compressionLevel)
+        let outboundLimit = broker.configuration.maxOutboundBytes
+        return ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(
+                .writeBufferWaterMark,
+                value: ChannelOptions.Types.WriteBufferWaterMark(low: outboundLimit / 2, high: outboundLimit)
+            )
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    if let tls {
+                        try pipeline.addHandler(NIOSSLServerHandler(context: tls))
+                    }
+                    let upgrader = MQTTWebSocketUpgrader(
+                        handshake: settings.handshake, deflate: settings.deflate, broker: broker,
+                        transport: transport, resources: registry, logger: logger)
+                    let guardHandler = WebSocketPathGuard(configuration: settings.handshake, logger: logger)
+                    try pipeline.configureHTTPServerPipeline(
+                        withPipeliningAssistance: true,
+                        withServerUpgrade: (
+                            upgraders: [upgrader],
+                            completionHandler: { context in
+                                // The connection speaks WebSocket from now on: no more HTTP routing.
+                                context.pipeline.syncOperations.removeHandler(guardHandler, promise: nil)
+                            }
+                        ),
+                        // StaticFileHandler answers parser errors itself (431/400).
+                        withErrorHandling: false,
+                        withOutboundHeaderValidation: true,
+                        withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
+                        withDecoderLimitConfiguration: settings.staticFiles.decoderLimits
+                    )
+                    try pipeline.addHandler(guardHandler)
+                    try pipeline.addHandler(
+                        StaticFileHandler(
+                            configuration: settings.staticFiles, threadPool: NIOThreadPool.singleton, logger: logger))
+                }
+            }
+            .bind(host: address.host, port: address.port)
+    }
+}

@@ -1,0 +1,208 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Swiftlet open source project
+//
+// Copyright (c) 2026 the Swiftlet authors
+// Licensed under Apache License v2.0
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+import Logging
+import NIOCore
+import SwiftletWebSocket
+
+/// MQTT over WebSocket (MQTT 5 §6): between the socket and the `MQTTConnectionHandler`.
+///
+/// Inbound it parses RFC 6455 frames and passes the bytes of binary data frames on, inflated
+/// when the message was compressed; the MQTT decoder after it does not care where messages begin
+/// or end, since one message may hold several MQTT packets and one packet may span messages
+/// (STYLE §2.1). Outbound every write (one or more MQTT packets) becomes one binary message,
+/// compressed when permessage-deflate was negotiated and the message is large enough; a message
+/// written to many connections of one loop is compressed once (WebSocketLoopResources).
+///
+/// Control frames, the close handshake and protocol errors are handled here: ping gets pong with
+/// the same payload, a Close is echoed and the connection closed, a violation is answered with
+/// the close code of RFC 6455 §7.4.1 before the TCP connection closes.
+final class WebSocketMQTTBridge: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private var parser: WebSocketFrameParser
+    private var tracker: WebSocketMessageTracker
+    private var closing = WebSocketCloseStateMachine()
+    private let deflate: PerMessageDeflateNegotiation.Configuration?
+    private let resources: WebSocketLoopResources
+    private var inflater: Inflater?
+    private var pending: ByteBuffer?
+    private let logger: Logger
+
+    /// - Parameter deflate: the permessage-deflate settings if the extension was negotiated.
+    init(
+        maxMessageSize: Int,
+        deflate: PerMessageDeflateNegotiation.Configuration?,
+        resources: WebSocketLoopResources,
+        logger: Logger
+    ) {
+        self.parser = WebSocketFrameParser(maxFrameSize: maxMessageSize, allowsRSV1: deflate != nil)
+        self.tracker = WebSocketMessageTracker(maxMessageSize: maxMessageSize)
+        self.deflate = deflate
+        self.resources = resources
+        self.logger = logger
+    }
+
+    // MARK: - Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let bytes = unwrapInboundIn(data)
+        if pending == nil {
+            pending = bytes
+        } else {
+            pending!.writeImmutableBuffer(bytes)
+        }
+        do {
+            while var buffer = pending {
+                pending = nil  // keep the buffer uniquely referenced while it is parsed
+                let frame = try parser.next(&buffer)
+                pending = buffer.readableBytes > 0 ? buffer : nil
+                guard let frame else { break }
+                try frameReceived(frame, context: context)
+            }
+            if var rest = pending, rest.readerIndex > 4096 {
+                rest.discardReadBytes()
+                pending = rest
+            }
+        } catch let error as WebSocketProtocolError {
+            fail(context: context, code: error.closeCode, message: error.message)
+        } catch let error as DeflateError {
+            let code: WebSocketCloseCode = error == .messageTooBig ? .messageTooBig : .invalidFramePayloadData
+            fail(context: context, code: code, message: "permessage-deflate: \(error)")
+        } catch {
+            fail(context: context, code: .internalServerError, message: "\(error)")
+        }
+    }
+
+    private func frameReceived(_ frame: WebSocketFrame, context: ChannelHandlerContext) throws {
+        guard case .process = closing.dataReceived() else { return }  // RFC 6455 §5.5.1
+        switch try tracker.frameReceived(frame) {
+        case .data(let payload, let messageStart, let messageEnd, let compressed, let opcode):
+            guard opcode == .binary else {
+                // MQTT packets travel in binary frames only [MQTT-6.0.0-1].
+                throw WebSocketProtocolError(closeCode: .unsupportedData, message: "MQTT needs binary frames")
+            }
+            guard compressed, let deflate else {
+                if payload.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(payload)) }
+                return
+            }
+            if messageStart || inflater == nil { inflater = try resources.inflaters.take() }
+            var output = context.channel.allocator.buffer(capacity: min(payload.readableBytes * 4, 64 * 1024))
+            do {
+                try inflater!.inflate(
+                    payload, isFinalFrameOfMessage: messageEnd, limit: deflate.maximumDecompressedMessageSize,
+                    into: &output)
+            } catch {
+                returnInflater()
+                throw error
+            }
+            if messageEnd { returnInflater() }
+            if output.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(output)) }
+        case .ping(let payload):
+            // RFC 6455 §5.5.2: a Pong with the same application data, as soon as practical.
+            var frame = context.channel.allocator.buffer(capacity: payload.readableBytes + 2)
+            WebSocketFrameEncoder.encodePong(payload: payload, into: &frame)
+            context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+        case .pong:
+            break
+        case .close(let code, _):
+            switch closing.closeReceived(code: code) {
+            case .sendCloseThenShutdown(let echo):
+                sendClose(context: context, code: echo, thenShutdown: true)
+            case .shutdown:
+                context.close(promise: nil)
+            case .none:
+                break
+            }
+        }
+    }
+
+    private func returnInflater() {
+        if let inflater { resources.inflaters.recycle(inflater) }
+        inflater = nil
+    }
+
+    /// Fails the connection: Close with `code`, then the TCP close (RFC 6455 §7.1.7).
+    private func fail(context: ChannelHandlerContext, code: WebSocketCloseCode, message: String) {
+        logger.info("WebSocket protocol error, closing", metadata: ["code": "\(code.rawValue)", "error": "\(message)"])
+        pending = nil
+        returnInflater()
+        switch closing.connectionFailed(code: code) {
+        case .sendCloseThenShutdown(let code):
+            sendClose(context: context, code: code, thenShutdown: true)
+        case .shutdown:
+            context.close(promise: nil)
+        }
+    }
+
+    private func sendClose(context: ChannelHandlerContext, code: WebSocketCloseCode?, thenShutdown: Bool) {
+        var frame = context.channel.allocator.buffer(capacity: 4)
+        WebSocketFrameEncoder.encodeClose(code: code, into: &frame)
+        let written = context.writeAndFlush(wrapOutboundOut(frame))
+        if thenShutdown {
+            // The server closes the TCP connection first (RFC 6455 §7.1.1).
+            written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        returnInflater()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        returnInflater()
+    }
+
+    // MARK: - Outbound
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let message = unwrapOutboundIn(data)
+        guard closing.canSendData else {
+            // No data after our Close (RFC 6455 §5.5.1).
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        if let deflate, deflate.shouldCompress(messageOfSize: message.readableBytes) {
+            do {
+                let frame = try resources.compressedFrame(for: message, allocator: context.channel.allocator)
+                context.write(wrapOutboundOut(frame), promise: promise)
+                return
+            } catch {
+                logger.error("deflate failed, sending uncompressed", metadata: ["error": "\(error)"])
+            }
+        }
+        var header = context.channel.allocator.buffer(capacity: 10)
+        WebSocketFrameEncoder.writeHeader(
+            fin: true, rsv1: false, opcode: .binary, payloadLength: message.readableBytes, into: &header)
+        context.write(wrapOutboundOut(header), promise: nil)
+        context.write(wrapOutboundOut(message), promise: promise)
+    }
+
+    /// The MQTT side closes (DISCONNECT sent, keep-alive timeout, …): close the WebSocket cleanly
+    /// with 1000 first.
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        guard mode == .all, case .sendClose(let code) = closing.closeRequested(code: .normalClosure) else {
+            context.close(mode: mode, promise: promise)
+            return
+        }
+        var frame = context.channel.allocator.buffer(capacity: 4)
+        WebSocketFrameEncoder.encodeClose(code: code, into: &frame)
+        context.writeAndFlush(wrapOutboundOut(frame)).assumeIsolated().whenComplete { _ in
+            context.close(mode: mode, promise: promise)
+        }
+    }
+}
+
+@available(*, unavailable)
+extension WebSocketMQTTBridge: Sendable {}
