@@ -117,6 +117,7 @@ package struct WebSocketFrameParser: Sendable {
                     throw self.fail(.protocolError("16-bit length \(value) should use the 7-bit encoding"))
                 }
                 length = Int(value)
+                try self.checkSize(length)
             } else {
                 guard let value = buffer.readInteger(as: UInt64.self) else { return .needMoreData }
                 // RFC 6455 §5.2: "the most significant bit MUST be 0".
@@ -127,12 +128,13 @@ package struct WebSocketFrameParser: Sendable {
                 guard value > 0xFFFF else {
                     throw self.fail(.protocolError("64-bit length \(value) should use a shorter encoding"))
                 }
+                // Compared as UInt64: the value may not fit in an Int on a 32-bit platform.
+                // RFC 6455 §10.4, §7.4.1 (1009), decided before the payload is buffered.
                 guard value <= UInt64(max(self.maxFrameSize, 0)) else {
                     throw self.fail(.tooBig("frame of \(value) bytes is over the limit of \(self.maxFrameSize)"))
                 }
                 length = Int(value)
             }
-            try self.checkSize(length)
             self.state = .maskingKey(header, payloadLength: length)
             return .continueParsing
 
