@@ -44,7 +44,13 @@ struct FrameEncoderTests {
     func headerBytes() {
         func header(fin: Bool = true, rsv1: Bool = false, _ opcode: WebSocketOpcode, _ length: Int) -> [UInt8] {
             var buffer = ByteBuffer()
-            WebSocketFrameEncoder.writeHeader(fin: fin, rsv1: rsv1, opcode: opcode, payloadLength: length, into: &buffer)
+            WebSocketFrameEncoder.writeHeader(
+                fin: fin,
+                rsv1: rsv1,
+                opcode: opcode,
+                payloadLength: length,
+                into: &buffer
+            )
             return buffer.readableArray
         }
         #expect(header(.text, 5) == [0x81, 0x05])  // RFC 6455 §5.7: FIN, text; no MASK, 5
@@ -119,11 +125,17 @@ struct FrameEncoderTests {
         var parser = WebSocketFrameParser()
         var wire = ByteBuffer(bytes: maskedCopy(ofServerFrame: buffer.readableArray))
         let frame = try #require(try parser.next(&wire))
-        #expect(try tracker.frameReceived(frame) == .close(code: .normalClosure, reason: String(repeating: "a", count: 122)))
+        #expect(
+            try tracker.frameReceived(frame) == .close(code: .normalClosure, reason: String(repeating: "a", count: 122))
+        )
 
         // Exactly 123 bytes fit.
         buffer.clear()
-        WebSocketFrameEncoder.encodeClose(code: .normalClosure, reason: String(repeating: "b", count: 123), into: &buffer)
+        WebSocketFrameEncoder.encodeClose(
+            code: .normalClosure,
+            reason: String(repeating: "b", count: 123),
+            into: &buffer
+        )
         #expect(buffer.readableArray.prefix(2) == [0x88, 125])
     }
 
@@ -139,6 +151,9 @@ struct FrameEncoderTests {
         let payload = ByteBuffer(bytes: [UInt8](repeating: 7, count: 300))
         var header = ByteBuffer()
         WebSocketFrameEncoder.writeHeader(fin: true, rsv1: true, opcode: .binary, payloadLength: 300, into: &header)
-        #expect(header.readableArray + payload.readableArray == encoded(WebSocketFrame(rsv1: true, opcode: .binary, payload: payload)))
+        #expect(
+            header.readableArray + payload.readableArray
+                == encoded(WebSocketFrame(rsv1: true, opcode: .binary, payload: payload))
+        )
     }
 }

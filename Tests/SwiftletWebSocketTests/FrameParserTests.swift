@@ -128,7 +128,10 @@ struct FrameParserTests {
         for _ in 0..<2000 {
             let count = Int.random(in: 0...40, using: &generator)
             let bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
-            _ = parseFrames([bytes], parser: WebSocketFrameParser(maxFrameSize: 64, allowsRSV1: Bool.random(using: &generator)))
+            _ = parseFrames(
+                [bytes],
+                parser: WebSocketFrameParser(maxFrameSize: 64, allowsRSV1: Bool.random(using: &generator))
+            )
         }
     }
 }

@@ -40,7 +40,10 @@ struct MessageTrackerTests {
         )
     }
 
-    func closeCode(_ frames: [WebSocketFrame], tracker: WebSocketMessageTracker = WebSocketMessageTracker())
+    func closeCode(
+        _ frames: [WebSocketFrame],
+        tracker: WebSocketMessageTracker = WebSocketMessageTracker()
+    )
         -> WebSocketCloseCode?
     {
         var tracker = tracker
@@ -110,7 +113,9 @@ struct MessageTrackerTests {
             try tracker.frameReceived(frame(.binary, [1], fin: false, rsv1: true))
                 == data([1], start: true, end: false, compressed: true)
         )
-        #expect(try tracker.frameReceived(frame(.continuation, [2])) == data([2], start: false, end: true, compressed: true))
+        #expect(
+            try tracker.frameReceived(frame(.continuation, [2])) == data([2], start: false, end: true, compressed: true)
+        )
         // The next message is not.
         #expect(try tracker.frameReceived(frame(.binary, [3])) == data([3], start: true, end: true))
     }
@@ -176,7 +181,9 @@ struct MessageTrackerTests {
     @Test("text ending inside a code point is 1007")
     func textTruncated() {
         #expect(closeCode([frame(.text, [0x61, 0xE2, 0x82])]) == .invalidFramePayloadData)
-        #expect(closeCode([frame(.text, [0xE2], fin: false), frame(.continuation, [0x82])]) == .invalidFramePayloadData)
+        #expect(
+            closeCode([frame(.text, [0xE2], fin: false), frame(.continuation, [0x82])]) == .invalidFramePayloadData
+        )
     }
 
     @Test("binary is never validated")
@@ -214,13 +221,17 @@ struct MessageTrackerTests {
     func validCloseCode(_ code: UInt16) throws {
         var tracker = WebSocketMessageTracker()
         let payload = [UInt8(code >> 8), UInt8(code & 0xFF)]
-        #expect(try tracker.frameReceived(frame(.close, payload)) == .close(code: WebSocketCloseCode(rawValue: code), reason: ""))
+        #expect(
+            try tracker.frameReceived(frame(.close, payload))
+                == .close(code: WebSocketCloseCode(rawValue: code), reason: "")
+        )
         #expect(WebSocketCloseCode(rawValue: code).isValidOnWire)
     }
 
     @Test(
         "RFC 6455 §7.4: reserved codes and codes that must not be sent are 1002",
-        arguments: [0, 1, 999, 1004, 1005, 1006, 1012, 1013, 1014, 1015, 1016, 1100, 2000, 2999, 5000, 65535] as [UInt16]
+        arguments: [0, 1, 999, 1004, 1005, 1006, 1012, 1013, 1014, 1015, 1016, 1100, 2000, 2999, 5000, 65535]
+            as [UInt16]
     )
     func invalidCloseCode(_ code: UInt16) {
         #expect(closeCode([frame(.close, [UInt8(code >> 8), UInt8(code & 0xFF)])]) == .protocolError)
@@ -229,7 +240,14 @@ struct MessageTrackerTests {
 
     @Test("RFC 6455 §7.1.6, §8.1: a close reason that is not UTF-8 is 1007")
     func closeReasonNotUTF8() {
-        #expect(closeCode([frame(.close, [0x03, 0xE8, 0xCE, 0xBA, 0xE1, 0xBD, 0xB9, 0xCF, 0x83, 0xCE, 0xBC, 0xCE, 0xB5, 0xED, 0xA0, 0x80])]) == .invalidFramePayloadData)
+        #expect(
+            closeCode([
+                frame(
+                    .close,
+                    [0x03, 0xE8, 0xCE, 0xBA, 0xE1, 0xBD, 0xB9, 0xCF, 0x83, 0xCE, 0xBC, 0xCE, 0xB5, 0xED, 0xA0, 0x80]
+                )
+            ]) == .invalidFramePayloadData
+        )
         #expect(closeCode([frame(.close, [0x03, 0xE8, 0xFF])]) == .invalidFramePayloadData)
         // A truncated code point at the end of the reason.
         #expect(closeCode([frame(.close, [0x03, 0xE8, 0xE2, 0x82])]) == .invalidFramePayloadData)

@@ -67,7 +67,9 @@ struct UTF8ValidatorTests {
         #expect(!WebSocketUTF8Validator.isValid(ByteBuffer(bytes: bytes)))
         for split in 0...bytes.count {
             var validator = WebSocketUTF8Validator()
-            let ok = validator.validate(ByteBuffer(bytes: bytes[..<split])) && validator.validate(ByteBuffer(bytes: bytes[split...]))
+            let ok =
+                validator.validate(ByteBuffer(bytes: bytes[..<split]))
+                && validator.validate(ByteBuffer(bytes: bytes[split...]))
             #expect(!(ok && validator.isComplete), "split at \(split)")
         }
     }

@@ -9,7 +9,6 @@
 //
 //===----------------------------------------------------------------------===//
 
-
 /// A WebSocket close status code (RFC 6455 §7.4).
 ///
 /// A struct over the raw value rather than an enum: a peer may send any code in 3000-4999, and

@@ -9,7 +9,6 @@
 //
 //===----------------------------------------------------------------------===//
 
-
 /// The closing handshake of one connection (RFC 6455 §5.5.1, §7.1).
 ///
 /// A value type with one `mutating func` per event, each returning the action to take (STYLE

@@ -9,7 +9,6 @@
 //
 //===----------------------------------------------------------------------===//
 
-
 /// The opcode of a WebSocket frame (RFC 6455 §5.2, §11.8).
 ///
 /// Only the six opcodes RFC 6455 defines exist as values: the parser rejects the reserved ones

@@ -9,7 +9,6 @@
 //
 //===----------------------------------------------------------------------===//
 
-
 /// A violation of RFC 6455 or RFC 7692 by the peer, with the close code to fail the connection
 /// with (RFC 6455 §7.1.7).
 package struct WebSocketProtocolError: Error, Hashable, Sendable {

@@ -9,7 +9,6 @@
 //
 //===----------------------------------------------------------------------===//
 
-
 // Reading header field pairs without NIOHTTP1 (DESIGN §3: SwiftletWebSocket imports NIOCore at
 // most).
 

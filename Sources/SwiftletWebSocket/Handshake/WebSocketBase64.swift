@@ -9,7 +9,6 @@
 //
 //===----------------------------------------------------------------------===//
 
-
 /// Base64 with the standard alphabet and padding (RFC 4648 §4), as RFC 6455 §4.2.1 and §4.2.2
 /// use it for `Sec-WebSocket-Key` and `Sec-WebSocket-Accept`. Small enough to not pull in
 /// Foundation for it.
