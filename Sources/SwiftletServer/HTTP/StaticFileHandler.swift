@@ -110,6 +110,11 @@ package final class StaticFileHandler: ChannelInboundHandler, RemovableChannelHa
     private var timer: NIOScheduledCallback?
     /// The remote peer half-closed: finish the current response, then close.
     private var inputClosed = false
+    /// Closes the connection at the end of a graceful close.
+    private var lingerTask: Scheduled<Void>?
+
+    /// How long a gracefully closing connection waits for the client to close its side.
+    private static let lingerTime: TimeAmount = .seconds(2)
 
     /// - Parameters:
     ///   - configuration: The web root and limits.
@@ -134,6 +139,8 @@ package final class StaticFileHandler: ChannelInboundHandler, RemovableChannelHa
 
     package func handlerRemoved(context: ChannelHandlerContext) {
         self.state = .closed
+        self.lingerTask?.cancel()
+        self.lingerTask = nil
         self.run(self.headTimeout.connectionClosed(), context: context)
         self.context = nil
     }
@@ -145,6 +152,8 @@ package final class StaticFileHandler: ChannelInboundHandler, RemovableChannelHa
 
     package func channelInactive(context: ChannelHandlerContext) {
         self.state = .closed
+        self.lingerTask?.cancel()
+        self.lingerTask = nil
         self.run(self.headTimeout.connectionClosed(), context: context)
         context.fireChannelInactive()
     }
@@ -168,6 +177,10 @@ package final class StaticFileHandler: ChannelInboundHandler, RemovableChannelHa
     }
 
     package func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if case .closed = self.state, self.lingerTask != nil, error is ByteToMessageDecoderError {
+            // Bytes the failed decoder drops while the connection closes gracefully.
+            return
+        }
         guard let parserError = error as? HTTPParserError else {
             self.logger.debug("HTTP connection error", metadata: ["error": "\(error)"])
             self.closeNow(context: context)
@@ -211,7 +224,10 @@ package final class StaticFileHandler: ChannelInboundHandler, RemovableChannelHa
             switch self.state {
             case .idle:
                 self.closeNow(context: context)
-            case .receiving, .responding, .closed:
+            case .closed:
+                // The client saw our close: finish it.
+                context.close(promise: nil)
+            case .receiving, .responding:
                 break
             }
             context.fireUserInboundEventTriggered(event)
@@ -235,14 +251,16 @@ package final class StaticFileHandler: ChannelInboundHandler, RemovableChannelHa
         }
 
         let target: StaticFileRequestTarget
-        do {
+        do throws(StaticFileRequestTarget.Rejection) {
             target = try StaticFileRequestTarget(uri: head.uri)
-        } catch .badRequest(let reason) {
-            self.logger.debug("refused HTTP request target", metadata: ["uri": "\(head.uri)", "reason": "\(reason)"])
-            self.sendStatus(.badRequest, for: head, keepAlive: keepAlive, context: context)
-            return
-        } catch .notFound {
-            self.sendStatus(.notFound, for: head, keepAlive: keepAlive, context: context)
+        } catch {
+            switch error {
+            case .badRequest(let reason):
+                self.logger.debug("refused HTTP request target", metadata: ["uri": "\(head.uri)", "reason": "\(reason)"])
+                self.sendStatus(.badRequest, for: head, keepAlive: keepAlive, context: context)
+            case .notFound:
+                self.sendStatus(.notFound, for: head, keepAlive: keepAlive, context: context)
+            }
             return
         }
 
@@ -368,8 +386,8 @@ package final class StaticFileHandler: ChannelInboundHandler, RemovableChannelHa
         }
     }
 
-    /// Sends a status with a short plain-text body (none for 301's benefit beyond the text, none
-    /// at all for HEAD).
+    /// Sends a status with a short plain-text body such as `404 Not Found` (the fields only, for
+    /// HEAD), then ends the response.
     private func sendStatus(
         _ status: HTTPResponseStatus,
         for request: HTTPRequestHead?,
@@ -424,8 +442,27 @@ package final class StaticFileHandler: ChannelInboundHandler, RemovableChannelHa
         let written = context.writeAndFlush(Self.wrapOutboundOut(.end(nil)))
         if !keepAlive {
             written.assumeIsolated().whenComplete { _ in
-                context.close(promise: nil)
+                self.closeGracefully(context: context)
             }
+        }
+    }
+
+    /// Closes in stages (RFC 9112 §9.6): output first, then the whole connection once the client
+    /// has closed its side, or after ``lingerTime``.
+    ///
+    /// Closing at once while request bytes are still unread (an oversized head, pipelined
+    /// requests) makes the kernel send a TCP reset, which can destroy the response before the
+    /// client has read it.
+    private func closeGracefully(context: ChannelHandlerContext) {
+        self.state = .closed
+        guard context.channel.isActive, self.lingerTask == nil else { return }
+        let closedOutput = context.eventLoop.makePromise(of: Void.self)
+        context.close(mode: .output, promise: closedOutput)
+        closedOutput.futureResult.assumeIsolated().whenFailure { _ in
+            context.close(promise: nil)
+        }
+        self.lingerTask = context.eventLoop.assumeIsolated().scheduleTask(in: Self.lingerTime) {
+            context.close(promise: nil)
         }
     }
 
@@ -451,6 +488,12 @@ package final class StaticFileHandler: ChannelInboundHandler, RemovableChannelHa
             self.timer = nil
             switch self.state {
             case .idle, .receiving:
+                // No request is in flight, so HTTPServerPipelineHandler would (rightly) take any
+                // response for a bug. This connection ends here: take it out, then answer.
+                let pipeline = context.pipeline.syncOperations
+                if let pipelining = try? pipeline.handler(type: HTTPServerPipelineHandler.self) {
+                    pipeline.removeHandler(pipelining, promise: nil)
+                }
                 // RFC 9110 §15.5.9: 408 and close, since the client may still be sending.
                 self.sendStatus(.requestTimeout, for: nil, keepAlive: false, context: context)
             case .responding, .closed:
