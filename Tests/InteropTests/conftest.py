@@ -196,6 +196,11 @@ class Broker:
         with self._lock:
             return list(self.lines[mark:])
 
+    def listener_port(self, name: str, timeout: float = 10.0) -> int:
+        """The port of the listener that logged ``listening NAME on 127.0.0.1:PORT``."""
+        line = self.wait_for_log(rf"listening {name} on 127\.0\.0\.1:\d+", timeout=timeout)
+        return int(re.search(rf"listening {name} on 127\.0\.0\.1:(\d+)", line).group(1))
+
     def wait_for_log(self, pattern: str, *, since: int = 0, timeout: float = 5.0) -> str:
         regex = re.compile(pattern)
         deadline = time.monotonic() + timeout
@@ -248,6 +253,10 @@ def _swiftlet_cmdline(flags: list[str], use_mqtt_flag: bool) -> list[str]:
     cmd = [SWIFTLET_BIN, "serve"]
     if use_mqtt_flag:
         cmd += ["--mqtt", "127.0.0.1:0"]
+    # The HTTP/WebSocket listener is on by default (0.0.0.0:8080): keep it on loopback and on a
+    # free port unless the test chose one.
+    if "--http" not in flags:
+        cmd += ["--http", "127.0.0.1:0"]
     return cmd + ["--log-level", "debug"] + flags
 
 

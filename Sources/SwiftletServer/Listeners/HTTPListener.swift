@@ -53,14 +53,13 @@ enum HTTPListener {
                     let upgrader = MQTTWebSocketUpgrader(
                         handshake: settings.handshake, deflate: settings.deflate, broker: broker,
                         transport: transport, resources: registry, logger: logger)
-                    let guardHandler = WebSocketPathGuard(configuration: settings.handshake, logger: logger)
                     try pipeline.configureHTTPServerPipeline(
                         withPipeliningAssistance: true,
                         withServerUpgrade: (
                             upgraders: [upgrader],
                             completionHandler: { context in
                                 // The connection speaks WebSocket from now on: no more HTTP routing.
-                                context.pipeline.syncOperations.removeHandler(guardHandler, promise: nil)
+                                context.pipeline.removeHandler(name: WebSocketPathGuard.name, promise: nil)
                             }
                         ),
                         // StaticFileHandler answers parser errors itself (431/400).
@@ -69,7 +68,9 @@ enum HTTPListener {
                         withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
                         withDecoderLimitConfiguration: settings.staticFiles.decoderLimits
                     )
-                    try pipeline.addHandler(guardHandler)
+                    try pipeline.addHandler(
+                        WebSocketPathGuard(configuration: settings.handshake, logger: logger),
+                        name: WebSocketPathGuard.name)
                     try pipeline.addHandler(
                         StaticFileHandler(
                             configuration: settings.staticFiles, threadPool: NIOThreadPool.singleton, logger: logger))

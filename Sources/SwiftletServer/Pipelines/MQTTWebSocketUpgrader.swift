@@ -97,6 +97,9 @@ final class WebSocketPathGuard: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
+    /// The handler's name in the pipeline, for removing it when the connection upgrades.
+    static let name = "swiftlet.websocket-path-guard"
+
     private let configuration: WebSocketHandshake.Configuration
     private let logger: Logger
     private var answering = false
