@@ -14,7 +14,7 @@ import Testing
 
 @testable import SwiftletWebSocket
 
-/// DeflateCompressor, Inflater, InflaterPool and DeflateStoredBlock (RFC 7692 §7.2).
+/// ``DeflateCompressor``, ``Inflater``, ``InflaterPool`` and DeflateStoredBlock (RFC 7692 §7.2).
 @Suite struct DeflateCompressionTests {
     let allocator = ByteBufferAllocator()
 
@@ -73,7 +73,8 @@ import Testing
             let compressed = compressor.compress(self.allocator.buffer(bytes: message), allocator: self.allocator).bytes
             // RFC 7692 §7.2.1: the 00 00 ff ff tail is not sent.
             #expect(compressed.suffix(4) != [0x00, 0x00, 0xFF, 0xFF] || compressed.count < 4)
-            #expect(try self.inflate(frames: [compressed], pool: pool, limit: max(size, 1)) == message, "sample \(seed)")
+            #expect(
+                try self.inflate(frames: [compressed], pool: pool, limit: max(size, 1)) == message, "sample \(seed)")
             // Independent check: a raw inflater set up directly with zlib reads it too.
             #expect(reference.inflateMessage(compressed) == message, "sample \(seed)")
         }
@@ -139,7 +140,8 @@ import Testing
         var generator = SplitMix64(seed: UInt64(seed))
         let pool = InflaterPool(chunkSize: 1024)
         let size = Int(generator.next() % 300_000)
-        let message = seed.isMultiple(of: 2)
+        let message =
+            seed.isMultiple(of: 2)
             ? DeflateSamples.mixed(count: size, seed: UInt64(seed))
             : DeflateSamples.random(count: size, seed: UInt64(seed))
         let compressed = try self.compress(message)
@@ -192,7 +194,8 @@ import Testing
         let body = DeflateSamples.mixed(count: 5000, seed: 11)
         let sharedBody = try self.compress(body)
         let headers: [[UInt8]] = [
-            [], [0x00, 0x01], [0x12, 0x34, 0x0B, 0x05], Array(body.prefix(300)), DeflateSamples.random(count: 70_000, seed: 5),
+            [], [0x00, 0x01], [0x12, 0x34, 0x0B, 0x05], Array(body.prefix(300)),
+            DeflateSamples.random(count: 70_000, seed: 5),
         ]
         let pool = InflaterPool()
         // One client inflater that keeps its context across all messages (STYLE.md Appendix A2).
@@ -269,7 +272,10 @@ import Testing
             ("static block cut short", [[0xF2, 0x48, 0xCD, 0xC9]]),
             // RFC 7692 §7.2.3.3's stored block without the empty block's header byte: RFC 7692 §7.2.1
             // makes every message end in an empty stored block whose LEN/NLEN were removed.
-            ("stored block without the trailing empty block", [[0x00, 0x05, 0x00, 0xFA, 0xFF, 0x48, 0x65, 0x6C, 0x6C, 0x6F]]),
+            (
+                "stored block without the trailing empty block",
+                [[0x00, 0x05, 0x00, 0xFA, 0xFF, 0x48, 0x65, 0x6C, 0x6C, 0x6F]]
+            ),
         ]
         for (name, frames) in cases {
             #expect(throws: DeflateError.invalidData, "\(name)") { try self.inflate(frames: frames, pool: pool) }

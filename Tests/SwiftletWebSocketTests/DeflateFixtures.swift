@@ -26,7 +26,9 @@ enum DeflateFixtures {
 
     static let all: [Fixture] = [
         // RFC 7692 §7.2.3.1: "Hello" in a compressed block (Python produces the same bytes).
-        Fixture(name: "RFC 7692 §7.2.3.1 / Python: Hello", compressed: [0xF2, 0x48, 0xCD, 0xC9, 0xC9, 0x07, 0x00], plain: Array("Hello".utf8)),
+        Fixture(
+            name: "RFC 7692 §7.2.3.1 / Python: Hello", compressed: [0xF2, 0x48, 0xCD, 0xC9, 0xC9, 0x07, 0x00],
+            plain: Array("Hello".utf8)),
         // RFC 7692 §7.2.3.3: a DEFLATE block with no compression (a stored block), then the header
         // byte of the empty stored block whose LEN and NLEN (00 00 ff ff) were removed (§7.2.1).
         Fixture(

@@ -159,7 +159,8 @@ import Testing
 
     @Test func disabledConfigurationNeverAnswers() {
         let configuration = PerMessageDeflateNegotiation.Configuration(isEnabled: false)
-        #expect(PerMessageDeflateNegotiation.negotiate(offers: ["permessage-deflate"], configuration: configuration) == nil)
+        #expect(
+            PerMessageDeflateNegotiation.negotiate(offers: ["permessage-deflate"], configuration: configuration) == nil)
     }
 
     @Test func configurationDefaults() {

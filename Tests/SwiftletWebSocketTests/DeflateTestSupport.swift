@@ -28,7 +28,7 @@ struct SplitMix64: RandomNumberGenerator {
     }
 }
 
-/// A raw inflater set up directly with zlib, independent of Inflater: it plays a client whose
+/// A raw inflater set up directly with zlib, independent of ``Inflater``: it plays a client whose
 /// inflater keeps its context from message to message (it ignores `server_no_context_takeover`,
 /// which RFC 7692 allows a client to do only in the sense that it never needs to reset).
 final class ReferenceInflater {

@@ -15,7 +15,7 @@ import NIOCore
 /// worth.
 ///
 /// Because the server always negotiates `server_no_context_takeover`
-/// (PerMessageDeflateNegotiation), every message is compressed from a fresh state: one
+/// (``PerMessageDeflateNegotiation``), every message is compressed from a fresh state: one
 /// compressor per event loop serves every connection on it, and a message compressed once is
 /// written as-is, with RSV1 set, to every subscriber that negotiated the extension with
 /// `serverMaxWindowBits >= windowBits` (STYLE.md §3.4 items 1 and 2). There is no per-connection
@@ -38,10 +38,10 @@ package final class DeflateCompressor {
     /// - Parameters:
     ///   - level: The zlib level, clamped to `0`...`9`. Default 6.
     ///   - windowBits: The window, clamped to `9`...`15`; use the connection's negotiated
-    ///     PerMessageDeflateNegotiation/Parameters/serverMaxWindowBits. Default 15. (zlib cannot
+    ///     ``PerMessageDeflateNegotiation/Parameters/serverMaxWindowBits``. Default 15. (zlib cannot
     ///     deflate with an 8-bit raw window, which is why negotiation declines it.)
     ///   - memoryLevel: zlib's `memLevel`, clamped to `1`...`9`. Default 8.
-    /// - Throws: DeflateError/zlibFailure(code:) when zlib cannot allocate its state.
+    /// - Throws: ``DeflateError/zlibFailure(code:)`` when zlib cannot allocate its state.
     package init(level: Int = 6, windowBits: Int = 15, memoryLevel: Int = 8) throws(DeflateError) {
         self.windowBits = min(max(windowBits, 9), 15)
         self.stream = .allocate(capacity: 1)
@@ -71,7 +71,7 @@ package final class DeflateCompressor {
     /// The result is the message's payload for a frame (or frames) with RSV1 set: raw DEFLATE
     /// ending in a sync flush, with the trailing `00 00 ff ff` removed (RFC 7692 §7.2.1). It is
     /// self-contained, so it can be sent to every subscriber, after a per-subscriber
-    /// DeflateStoredBlock/prefix(_:allocator:) if needed.
+    /// ``DeflateStoredBlock/prefix(_:allocator:)`` if needed.
     ///
     /// - Parameters:
     ///   - message: The message; its readable bytes are compressed, its indices left alone.
@@ -93,6 +93,7 @@ package final class DeflateCompressor {
         output.moveReaderIndex(forwardBy: headroom)
 
         message.withUnsafeReadableBytes { input in
+            // A ByteBuffer holds at most UInt32.max bytes, so the lengths fit zlib's 32-bit counters.
             self.stream.pointee.next_in = UnsafeMutablePointer(
                 mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self)
             )
@@ -102,14 +103,16 @@ package final class DeflateCompressor {
                 output.writeWithUnsafeMutableBytes(minimumWritableBytes: 64) { buffer in
                     self.stream.pointee.next_out = buffer.baseAddress!.assumingMemoryBound(to: Bytef.self)
                     self.stream.pointee.avail_out = uInt(buffer.count)
-                    // RFC 7692 §7.2.1: compress with an empty-stored-block flush so the message ends
-                    // on a byte boundary with 00 00 ff ff.
+                    // RFC 7692 §7.2.1: flush with an empty stored block, so that the message ends on a
+                    // byte boundary with 00 00 ff ff.
                     code = deflate(self.stream, Z_SYNC_FLUSH)
                     return buffer.count - Int(self.stream.pointee.avail_out)
                 }
-                // Z_BUF_ERROR only means "no progress possible": with all input taken and the flush
-                // done, avail_out is non-zero and the loop ends. Z_STREAM_ERROR would be a bug here.
+                // Z_BUF_ERROR only means "no progress possible"; Z_STREAM_ERROR would be a bug here,
+                // whatever the input.
                 precondition(code == Z_OK || code == Z_BUF_ERROR, "deflate failed: \(code)")
+                // A full output buffer may mean more output is pending; when the sync flush returns
+                // with room to spare, all input is compressed and flushed.
             } while self.stream.pointee.avail_out == 0
             self.stream.pointee.next_in = nil
             self.stream.pointee.avail_in = 0

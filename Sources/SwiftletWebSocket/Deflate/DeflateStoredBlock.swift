@@ -35,14 +35,17 @@ package enum DeflateStoredBlock {
     /// Returns `bytes` as non-final stored DEFLATE blocks, to put in front of a compressed body.
     ///
     /// Each block is `0x00` (BFINAL=0, BTYPE=00, padding bits), `LEN` and `NLEN` (its one's
-    /// complement) little-endian, then `LEN` bytes. More than maximumBlockLength bytes take
+    /// complement) little-endian, then `LEN` bytes. More than ``maximumBlockLength`` bytes take
     /// several blocks; no bytes give one empty block.
     ///
     /// - Parameters:
     ///   - bytes: The readable bytes to carry uncompressed.
     ///   - allocator: Allocates the result.
     /// - Returns: A buffer of `bytes.readableBytes + 5` bytes per started 65535.
-    package static func prefix(_ bytes: ByteBuffer, allocator: ByteBufferAllocator = ByteBufferAllocator()) -> ByteBuffer {
+    package static func prefix(
+        _ bytes: ByteBuffer,
+        allocator: ByteBufferAllocator = ByteBufferAllocator()
+    ) -> ByteBuffer {
         var remaining = bytes
         let blockCount = max(1, (remaining.readableBytes + Self.maximumBlockLength - 1) / Self.maximumBlockLength)
         var output = allocator.buffer(capacity: remaining.readableBytes + blockCount * Self.headerLength)

@@ -13,7 +13,7 @@ import NIOCore
 
 /// Inflates one compressed WebSocket message at a time (RFC 7692 §7.2.2).
 ///
-/// Take one from the event loop's InflaterPool when the first frame of a compressed message
+/// Take one from the event loop's ``InflaterPool`` when the first frame of a compressed message
 /// (RSV1 set) arrives, feed it every frame's payload, and give it back at the end of the message, or
 /// when the connection closes mid-message. Because the server always negotiates
 /// `client_no_context_takeover`, no state survives between messages: a connection that is not in
@@ -71,8 +71,8 @@ package final class Inflater {
     ///   - limit: The most bytes the whole message may inflate to. The check runs on every scratch
     ///     chunk, so at most `limit` bytes are ever appended for one message.
     ///   - output: Receives the inflated bytes.
-    /// - Throws: DeflateError/messageTooBig once the message's inflated size would pass `limit`;
-    ///   DeflateError/invalidData when the data is not valid DEFLATE. Either way the inflater must
+    /// - Throws: ``DeflateError/messageTooBig`` once the message's inflated size would pass `limit`;
+    ///   ``DeflateError/invalidData`` when the data is not valid DEFLATE. Either way the inflater must
     ///   be given back to its pool (which resets it) or dropped; the message is lost.
     package func inflate(
         _ chunk: ByteBuffer,
@@ -116,7 +116,10 @@ package final class Inflater {
             self.stream.pointee.next_out = nil
             self.stream.pointee.avail_out = 0
         }
-        self.stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress!.assumingMemoryBound(to: Bytef.self))
+        // A ByteBuffer holds at most UInt32.max bytes, so its length fits zlib's 32-bit counter.
+        self.stream.pointee.next_in = UnsafeMutablePointer(
+            mutating: input.baseAddress!.assumingMemoryBound(to: Bytef.self)
+        )
         self.stream.pointee.avail_in = uInt(input.count)
         let scratch = self.scratch.bytes
 

@@ -14,9 +14,9 @@ import NIOCore
 /// Lends Inflaters for one message at a time, one pool per event loop (STYLE.md §3.4 item 5).
 ///
 /// The server negotiates `client_no_context_takeover` on every connection, so an inflater is only
-/// needed while a compressed message is arriving. A connection calls take() on the first frame of
-/// such a message and recycle(_:) after its last frame (or when it closes mid-message). Idle
-/// connections hold no zlib state; the loop holds at most maximumIdleInflaters idle ones
+/// needed while a compressed message is arriving. A connection calls ``take()`` on the first frame of
+/// such a message and ``recycle(_:)`` after its last frame (or when it closes mid-message). Idle
+/// connections hold no zlib state; the loop holds at most ``maximumIdleInflaters`` idle ones
 /// (about 39 KiB each: a 32 KiB window plus zlib's state) and one shared scratch area.
 ///
 /// > Warning: Not thread-safe. A pool and its inflaters are confined to one event loop.
@@ -49,7 +49,7 @@ package final class InflaterPool {
 
     /// Returns an idle inflater, or creates one.
     ///
-    /// - Throws: DeflateError/zlibFailure(code:) when zlib cannot allocate a new one.
+    /// - Throws: ``DeflateError/zlibFailure(code:)`` when zlib cannot allocate a new one.
     package func take() throws(DeflateError) -> Inflater {
         if let inflater = self.idle.popLast() {
             return inflater
