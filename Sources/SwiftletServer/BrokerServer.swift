@@ -35,6 +35,12 @@ package final class BrokerServer: Sendable {
         self.stopped = group.any().makePromise()
     }
 
+    deinit {
+        // A server dropped without a shutdown (say, start() failed to bind) must not leave its
+        // promise dangling.
+        if !shutdownStarted.load(ordering: .relaxed) { stopped.succeed() }
+    }
+
     /// Binds every listener; logs `listening mqtt on HOST:PORT` with the real port.
     package func start() throws {
         if configuration.broker.allowAnonymous {

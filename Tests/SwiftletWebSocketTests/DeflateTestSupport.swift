@@ -11,23 +11,6 @@
 import CZlib
 import NIOCore
 
-/// A deterministic generator, so failures reproduce.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        self.state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var z = self.state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// A raw inflater set up directly with zlib, independent of ``Inflater``: it plays a client whose
 /// inflater keeps its context from message to message (it ignores `server_no_context_takeover`,
 /// which RFC 7692 allows a client to do only in the sense that it never needs to reset).
