@@ -19,7 +19,8 @@ import NIOCore
 /// compressor per event loop serves every connection on it, and a message compressed once is
 /// written as-is, with RSV1 set, to every subscriber that negotiated the extension with
 /// `serverMaxWindowBits >= windowBits` (STYLE.md §3.4 items 1 and 2). There is no per-connection
-/// deflate state.
+/// deflate state. Connections that negotiated a smaller `server_max_window_bits` (browsers do not
+/// offer it) need a compressor of that window: keep one per window size in use, created lazily.
 ///
 /// The zlib stream is allocated once and reset after each message (`deflateReset` keeps the
 /// allocated window and hash tables): about `(1 << (windowBits + 2)) + (1 << (memoryLevel + 9))`

@@ -64,6 +64,8 @@ package final class InflaterPool {
     /// The inflater is reset (`inflateReset`; RFC 7692 §7.2.2 with client_no_context_takeover, each
     /// message starts afresh) and kept if the pool has room, else freed.
     package func recycle(_ inflater: Inflater) {
+        // Recycling twice would lend one inflater to two messages at once.
+        assert(!self.idle.contains { $0 === inflater }, "inflater recycled twice")
         guard self.idle.count < self.maximumIdleInflaters else { return }
         inflater.reset()
         self.idle.append(inflater)

@@ -67,7 +67,6 @@ package enum PerMessageDeflateNegotiation {
 
         /// Whether a message of `byteCount` bytes should be compressed (RSV1 set) on a connection
         /// that negotiated the extension.
-        @inlinable
         package func shouldCompress(messageOfSize byteCount: Int) -> Bool {
             byteCount >= self.minimumMessageSizeToCompress
         }
