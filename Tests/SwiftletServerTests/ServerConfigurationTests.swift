@@ -64,6 +64,18 @@ let settingCases: [SettingCase] = [
     SettingCase("max-queued-messages", "0", range: 0...10_000_000) { $0.broker.maxQueuedMessages = 0 },
     SettingCase("max-outbound-bytes", "4096", range: 1024...(1 << 30)) { $0.broker.maxOutboundBytes = 4096 },
     SettingCase("max-retained-messages", "5", range: 0...100_000_000) { $0.broker.maxRetainedMessages = 5 },
+    SettingCase("http", "127.0.0.1:8081", malformed: ["", "8081", "x:y"]) { $0.http = ListenAddress(host: "127.0.0.1", port: 8081) },
+    SettingCase("mqtts", "off", malformed: ["", "8883"]) { $0.mqtts = nil },
+    SettingCase("https", "[::1]:8443", malformed: ["", "8443"]) { $0.https = ListenAddress(host: "::1", port: 8443) },
+    SettingCase("ws-path", "/ws", malformed: ["", "ws", "/a b", "/x?y"]) { $0.wsPath = "/ws" },
+    SettingCase("web-root", "/srv/www", malformed: [""]) { $0.webRoot = "/srv/www" },
+    SettingCase("ws-deflate", "false", malformed: ["", "maybe"]) { $0.wsDeflate = false },
+    SettingCase("ws-deflate-min-size", "64", range: 0...1 << 30) { $0.wsDeflateMinimumSize = 64 },
+    SettingCase("tls-cert", "/etc/cert.pem", malformed: []) { $0.tlsCertificate = "/etc/cert.pem" },
+    SettingCase("tls-key", "/etc/key.pem", malformed: []) { $0.tlsKey = "/etc/key.pem" },
+    SettingCase("tls-ca", "/etc/ca.pem", malformed: []) { $0.tlsCA = "/etc/ca.pem" },
+    SettingCase("tls-verify-clients", "require", malformed: ["", "always"]) { $0.tlsVerifyClients = .require },
+    SettingCase("tls-cn-as-username", "true", malformed: ["", "maybe"]) { $0.tlsCommonNameAsUsername = true },
     SettingCase("queue-qos0-offline", "true", malformed: ["", "maybe", "2"]) { $0.broker.queueQoS0Offline = true },
     SettingCase("max-connections", "50", range: 1...10_000_000) { $0.broker.maxConnections = 50 },
     SettingCase("connect-timeout", "30", range: 1...3600) { $0.broker.connectTimeout = .seconds(30) },
@@ -74,7 +86,7 @@ let settingCases: [SettingCase] = [
 
 /// Field-by-field equality; `ServerConfiguration` itself is not `Equatable`.
 func isSame(_ lhs: ServerConfiguration, _ rhs: ServerConfiguration) -> Bool {
-    lhs.mqtt == rhs.mqtt && lhs.logLevel == rhs.logLevel && lhs.threads == rhs.threads && lhs.broker == rhs.broker
+    lhs == rhs
 }
 
 /// The error thrown by `body`, which must throw one.

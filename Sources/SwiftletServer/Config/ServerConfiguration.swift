@@ -16,7 +16,7 @@ import SwiftletBroker
 ///
 /// Built from the embedded defaults, then a config file (`--config`), then flags; each later
 /// source wins over the earlier ones.
-package struct ServerConfiguration: Sendable {
+package struct ServerConfiguration: Sendable, Equatable {
     /// MQTT over TCP (DESIGN §1); default all interfaces, port 1883; nil when turned off.
     package var mqtt: ListenAddress? = ListenAddress(host: "0.0.0.0", port: 1883)
     /// HTTP: MQTT over WebSocket on \`wsPath\` and static files from \`webRoot\`.
@@ -82,7 +82,7 @@ extension ServerConfiguration {
             config.wsPath = value
         },
         ConfigurationSetting(key: "web-root", help: "directory of static files served over HTTP") { config, value throws(ConfigurationError) in
-            guard !value.isEmpty else { throw ConfigurationError("web-root: expected a directory") }
+            guard !value.isEmpty else { throw ConfigurationError("web-root: expected a directory, got '\(value)'") }
             config.webRoot = value
         },
         ConfigurationSetting(key: "ws-deflate", help: "offer permessage-deflate to WebSocket clients (true/false)") { config, value throws(ConfigurationError) in

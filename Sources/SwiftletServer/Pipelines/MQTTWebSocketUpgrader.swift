@@ -61,7 +61,7 @@ struct MQTTWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
         connectionLogger[metadataKey: "transport"] = "\(transport)"
         let bridge = WebSocketMQTTBridge(
             maxMessageSize: broker.configuration.maxPacketSize + 1024,
-            deflate: negotiated == nil ? nil : deflate,
+            deflate: negotiated.map { (deflate, $0.parameters) },
             resources: resources.resources(for: context.eventLoop),
             logger: connectionLogger)
         let mqtt = MQTTConnectionHandler(broker: broker, transport: transport, logger: logger)

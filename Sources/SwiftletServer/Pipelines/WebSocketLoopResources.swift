@@ -20,11 +20,13 @@ import SwiftletWebSocket
 /// Confined to its event loop.
 final class WebSocketLoopResources {
     let inflaters: InflaterPool
-    private var compressor: DeflateCompressor?
+    /// By window bits: a message deflated with window W suits every connection that allows W or
+    /// more (`server_max_window_bits`), so in practice there is one, for 15.
+    private var compressors: [Int: DeflateCompressor] = [:]
     private let compressionLevel: Int
     /// Recently compressed messages, by the identity of their bytes: a fan-out writes the same
     /// `ByteBuffer` to every subscriber on this loop, so it is compressed once (DESIGN §4.4).
-    private var recent: [(input: ByteBuffer, framed: ByteBuffer)] = []
+    private var recent: [(input: ByteBuffer, windowBits: Int, framed: ByteBuffer)] = []
     private static let recentCapacity = 8
     private(set) var compressions = 0
 
@@ -35,11 +37,21 @@ final class WebSocketLoopResources {
 
     /// A complete binary frame (header + compressed payload, RSV1 set) for `message`, compressed
     /// once per distinct message however many connections send it.
-    func compressedFrame(for message: ByteBuffer, allocator: ByteBufferAllocator) throws(DeflateError) -> ByteBuffer {
-        for entry in recent where Self.sameBytes(entry.input, message) { return entry.framed }
-        if compressor == nil { compressor = try DeflateCompressor(level: compressionLevel) }
+    func compressedFrame(
+        for message: ByteBuffer, windowBits: Int, allocator: ByteBufferAllocator
+    ) throws(DeflateError) -> ByteBuffer {
+        for entry in recent where entry.windowBits == windowBits && Self.sameBytes(entry.input, message) {
+            return entry.framed
+        }
+        let compressor: DeflateCompressor
+        if let existing = compressors[windowBits] {
+            compressor = existing
+        } else {
+            compressor = try DeflateCompressor(level: compressionLevel, windowBits: windowBits)
+            compressors[windowBits] = compressor
+        }
         let headroom = WebSocketFrameEncoder.headerSize(payloadLength: Int(UInt32.max))
-        var body = compressor!.compress(message, allocator: allocator, headroom: headroom)
+        var body = compressor.compress(message, allocator: allocator, headroom: headroom)
         compressions += 1
         // The header goes into the headroom left in front of the compressed bytes: no copy.
         var header = ByteBuffer()
@@ -48,7 +60,7 @@ final class WebSocketLoopResources {
         body.moveReaderIndex(to: body.readerIndex - header.readableBytes)
         body.setBuffer(header, at: body.readerIndex)
         if recent.count == Self.recentCapacity { recent.removeFirst() }
-        recent.append((message, body))
+        recent.append((message, windowBits, body))
         return body
     }
 

@@ -34,21 +34,25 @@ final class WebSocketMQTTBridge: ChannelDuplexHandler {
     private var tracker: WebSocketMessageTracker
     private var closing = WebSocketCloseStateMachine()
     private let deflate: PerMessageDeflateNegotiation.Configuration?
+    /// The window the server deflates with: at most the client's `server_max_window_bits`.
+    private let deflateWindowBits: Int
     private let resources: WebSocketLoopResources
     private var inflater: Inflater?
     private var pending: ByteBuffer?
     private let logger: Logger
 
-    /// - Parameter deflate: the permessage-deflate settings if the extension was negotiated.
+    /// - Parameter deflate: the permessage-deflate settings and parameters if the extension was
+    ///   negotiated.
     init(
         maxMessageSize: Int,
-        deflate: PerMessageDeflateNegotiation.Configuration?,
+        deflate: (configuration: PerMessageDeflateNegotiation.Configuration, parameters: PerMessageDeflateNegotiation.Parameters)?,
         resources: WebSocketLoopResources,
         logger: Logger
     ) {
         self.parser = WebSocketFrameParser(maxFrameSize: maxMessageSize, allowsRSV1: deflate != nil)
         self.tracker = WebSocketMessageTracker(maxMessageSize: maxMessageSize)
-        self.deflate = deflate
+        self.deflate = deflate?.configuration
+        self.deflateWindowBits = deflate?.parameters.serverMaxWindowBits ?? 15
         self.resources = resources
         self.logger = logger
     }
@@ -175,7 +179,8 @@ final class WebSocketMQTTBridge: ChannelDuplexHandler {
         }
         if let deflate, deflate.shouldCompress(messageOfSize: message.readableBytes) {
             do {
-                let frame = try resources.compressedFrame(for: message, allocator: context.channel.allocator)
+                let frame = try resources.compressedFrame(
+                    for: message, windowBits: deflateWindowBits, allocator: context.channel.allocator)
                 context.write(wrapOutboundOut(frame), promise: promise)
                 return
             } catch {
