@@ -36,14 +36,7 @@ enum HTTPListener {
         let transport = tls == nil ? "ws" : "wss"
         let registry = WebSocketLoopResourcesRegistry(compressionLevel: settings.deflate.compressionLevel)
         let outboundLimit = broker.configuration.maxOutboundBytes
-        return ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 1024)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(
-                .writeBufferWaterMark,
-                value: ChannelOptions.Types.WriteBufferWaterMark(low: outboundLimit / 2, high: outboundLimit)
-            )
+        return ServerBootstrap.swiftletListener(group: group, outboundLimit: outboundLimit)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations

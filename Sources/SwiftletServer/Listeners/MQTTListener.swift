@@ -25,17 +25,8 @@ enum MQTTListener {
         logger: Logger
     ) -> EventLoopFuture<any Channel> {
         let outboundLimit = broker.configuration.maxOutboundBytes
-        return ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 1024)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+        return ServerBootstrap.swiftletListener(group: group, outboundLimit: outboundLimit)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
-            // Writability is the slow-consumer signal (DESIGN §4.6): above the high mark QoS 0
-            // messages to this connection are dropped and QoS 1/2 wait in the session queue.
-            .childChannelOption(
-                .writeBufferWaterMark,
-                value: ChannelOptions.Types.WriteBufferWaterMark(low: outboundLimit / 2, high: outboundLimit)
-            )
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
