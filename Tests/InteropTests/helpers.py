@@ -94,7 +94,8 @@ class MqttClient:
                  clean: bool = True, keepalive: int = 30, session_expiry: int | None = None,
                  connect_props: Properties | None = None, will: dict | None = None,
                  username: str | None = None, password: str | None = None,
-                 manual_ack: bool = False, connect: bool = True, expect_success: bool = True):
+                 manual_ack: bool = False, connect: bool = True, expect_success: bool = True,
+                 transport: str = "tcp", ws_path: str = "/mqtt", tls_context: Any = None):
         self.host, self.port, self.version = host, port, version
         self.client_id = unique("c") if client_id is None else client_id
         self.clean = clean
@@ -104,7 +105,11 @@ class MqttClient:
             kwargs["clean_session"] = clean
         self.paho = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=self.client_id,
                                 protocol=_PAHO_PROTOCOL[version], reconnect_on_failure=False,
-                                manual_ack=manual_ack, **kwargs)
+                                manual_ack=manual_ack, transport=transport, **kwargs)
+        if transport == "websockets":
+            self.paho.ws_set_options(path=ws_path)
+        if tls_context is not None:
+            self.paho.tls_set_context(tls_context)
         self.messages: queue.Queue[Message] = queue.Queue()
         self.connacks: queue.Queue[tuple[int, bool, Any]] = queue.Queue()
         self.disconnects: queue.Queue[tuple[int, Any]] = queue.Queue()
@@ -427,3 +432,74 @@ class Witness:
         msg = self.sub.get_message()
         assert msg.payload == token
         publisher.disconnect()
+
+
+# ---------------------------------------------------------------------------
+# Transports: certificates and mqtt.js (Debian's node-mqtt)
+
+
+def make_dev_cert(swiftlet_bin: str, directory: str) -> tuple[str, str]:
+    """``swiftlet dev-cert DIR``: a self-signed certificate for localhost / 127.0.0.1;
+    returns ``(cert.pem, key.pem)``."""
+    result = run_tool([swiftlet_bin, "dev-cert", directory], timeout=60)
+    assert result.returncode == 0, f"swiftlet dev-cert failed: {result.stderr.decode()}"
+    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    assert os.path.exists(cert) and os.path.exists(key), result.stdout.decode()
+    return cert, key
+
+
+NODE_PATH = "/usr/share/nodejs"
+
+
+def have_mqtt_js() -> bool:
+    return shutil.which("node") is not None and os.path.exists(os.path.join(NODE_PATH, "mqtt"))
+
+
+class NodeProcess:
+    """A node script that prints one JSON object per line; lines land in a queue."""
+
+    def __init__(self, script: str, args: Iterable[str]):
+        env = dict(os.environ, NODE_PATH=NODE_PATH)
+        self.proc = subprocess.Popen(["node", script, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     stdin=subprocess.DEVNULL, env=env)
+        self.events: queue.Queue[dict] = queue.Queue()
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for raw in self.proc.stdout:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            self.lines.append(line)
+            try:
+                self.events.put(json.loads(line))
+            except ValueError:
+                pass
+
+    def expect(self, event: str, timeout: float = TIMEOUT) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                item = self.events.get(timeout=max(deadline - time.monotonic(), 0.001))
+            except queue.Empty:
+                self.stop()
+                raise AssertionError(f"node: no {event!r} within {timeout}s; stdout={self.lines} "
+                                     f"stderr={self.proc.stderr.read().decode() if self.proc.stderr else ''}") from None
+            if item.get("event") == event:
+                return item
+            if item.get("event") in ("error", "timeout"):
+                self.stop()
+                raise AssertionError(f"node reported {item} while waiting for {event!r}")
+
+    def wait(self, timeout: float = TIMEOUT) -> int:
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            raise AssertionError(f"node did not exit within {timeout}s: {self.lines}") from None
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(TIMEOUT)
