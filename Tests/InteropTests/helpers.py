@@ -41,7 +41,7 @@ V31, V311, V5 = wire.V31, wire.V311, wire.V5
 
 # How long to wait for something that must happen, and how long to watch for
 # something that must not.
-TIMEOUT = 5.0
+TIMEOUT = 10.0
 QUIET = 0.5
 
 _PAHO_PROTOCOL = {V31: paho.MQTTv31, V311: paho.MQTTv311, V5: paho.MQTTv5}

@@ -478,7 +478,7 @@ class RawClient:
     Every read is bounded by a timeout; nothing here sleeps.
     """
 
-    def __init__(self, host: str, port: int, *, version: int = V5, timeout: float = 5.0,
+    def __init__(self, host: str, port: int, *, version: int = V5, timeout: float = 10.0,
                  rcvbuf: int | None = None):
         self.version = version
         self.timeout = timeout
