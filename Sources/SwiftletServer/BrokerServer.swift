@@ -41,7 +41,7 @@ package final class BrokerServer: Sendable {
         if !shutdownStarted.load(ordering: .relaxed) { stopped.succeed() }
     }
 
-    /// Binds every listener; logs `listening mqtt on HOST:PORT` with the real port.
+    /// Binds every configured listener; each logs `listening NAME on HOST:PORT` with its real port.
     package func start() throws {
         if configuration.broker.allowAnonymous {
             logger.warning(
