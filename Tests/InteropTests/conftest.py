@@ -179,12 +179,25 @@ class Broker:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
                 self._kill()
+                self._close_pipes()
                 self.exit_code = None
                 return None
         for reader in self._readers:
             reader.join(2)
+        self._close_pipes()
         self.exit_code = self.proc.returncode
         return self.exit_code
+
+    def _close_pipes(self) -> None:
+        """Close our ends of the broker's stdout/stderr pipes. Left to the garbage collector they
+        pile up over a few hundred tests, and past 1,024 descriptors paho's select()-based network
+        thread dies silently (a client then never sees its CONNACK)."""
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                try:
+                    stream.close()
+                except OSError:
+                    pass
 
     # -- logs ---------------------------------------------------------------
 

@@ -178,6 +178,7 @@ extension MQTTConnectionHandler {
         // Session Present is 0 for a clean start [MQTT-3.2.2-2], else whether a session resumed
         // [MQTT-3.2.2-3].
         writePacket(.connack(ConnAckPacket(sessionPresent: opened.sessionPresent, reasonCode: .success, properties: properties)))
+        logger.debug("CONNACK", metadata: ["session.present": "\(opened.sessionPresent)"])
 
         let buffered = machine.sessionOpened(keepAlive: keepAlive, now: session.eventLoop.now)
         scheduleKeepAliveCheck()
