@@ -103,15 +103,21 @@ package final class Broker: Sendable {
         sessions.withLock { sessions in
             if sessions[handle.clientID] === handle { sessions[handle.clientID] = nil }
         }
-        if !filters.isEmpty {
-            index.withLock { $0.unsubscribeAll(handle, filters: filters) }
-        }
+        // Also forgets the handle's availability mark.
+        index.withLock { $0.unsubscribeAll(handle, filters: filters) }
         logger.debug("session ended", metadata: ["client.id": "\(handle.clientID)", "reason": "\(reason)"])
     }
 
     func moveSubscriptions(from old: SessionHandle, to new: SessionHandle, filters: some Collection<String>) {
-        guard !filters.isEmpty else { return }
-        index.withLock { $0.replace(old, with: new, filters: filters) }
+        index.withLock { index in
+            index.setAvailable(old, true)  // forgets the old handle
+            index.replace(old, with: new, filters: filters)
+        }
+    }
+
+    /// A session gained or lost its connection: shared groups prefer members that have one.
+    func sessionAvailabilityChanged(_ session: SessionHandle, connected: Bool) {
+        index.withLock { $0.setAvailable(session, connected) }
     }
 
     // MARK: - Subscriptions

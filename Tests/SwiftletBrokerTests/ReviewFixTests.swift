@@ -180,3 +180,55 @@ struct SysBoundaryTests {
         #expect(try client.nextPublish().topic == "$SYSTEM/x")
     }
 }
+
+@Suite("Shared subscriptions prefer connected members")
+struct SharedAvailabilityTests {
+    @Test("The index passes an unavailable member's turn to an available one, and rotates as before otherwise")
+    func indexSkipsUnavailable() {
+        var index = SubscriptionIndex<String>()
+        for member in ["a", "b", "c"] {
+            index.subscribe(member, filter: "$share/g/t", options: SubscriptionOptions(qos: .atMostOnce))
+        }
+        index.setAvailable("b", false)
+        let picked = (0..<6).map { _ in index.match(topic: "t", publisher: nil).map(\.subscriber) }
+        #expect(picked == [["a"], ["c"], ["a"], ["c"], ["a"], ["c"]])
+        // Nobody available: the rotation goes on (the message waits in that member's queue).
+        index.setAvailable("a", false)
+        index.setAvailable("c", false)
+        let all = (0..<3).flatMap { _ in index.match(topic: "t", publisher: nil).map(\.subscriber) }
+        #expect(Set(all) == ["a", "b", "c"])
+        index.setAvailable("b", true)
+        #expect(index.match(topic: "t", publisher: nil).map(\.subscriber) == ["b"])
+        index.unsubscribeAll("a", filters: ["$share/g/t"])
+        #expect(!index.unavailable.contains("a"))
+    }
+
+    @Test("A shared message goes to the connected member while a persistent member is offline")
+    func brokerPrefersConnectedMembers() throws {
+        let broker = TestBroker()
+        let online = try broker.connected("online")
+        try online.subscribe("$share/workers/jobs", qos: .atLeastOnce)
+        let offline = try broker.connected("offline", properties: [.sessionExpiryInterval(300)])
+        try offline.subscribe("$share/workers/jobs", qos: .atLeastOnce)
+        try offline.drop()
+
+        let producer = try broker.connected("producer")
+        for id in UInt16(1)...4 {
+            try producer.publish("jobs", "job \(id)", qos: .atLeastOnce, packetID: id)
+        }
+        let received = try online.publishes()
+        #expect(received.map(\.payloadString) == ["job 1", "job 2", "job 3", "job 4"])
+        for publish in received { try online.acknowledge(publish) }
+
+        // Back online: the offline member had nothing queued and takes its turns again.
+        let back = try broker.client(.v5)
+        let connack = try back.connect(clientID: "offline", cleanStart: false, properties: [.sessionExpiryInterval(300)])
+        #expect(connack.sessionPresent)
+        #expect(try back.all().isEmpty)
+        try producer.publish("jobs", "job 5", qos: .atLeastOnce, packetID: 5)
+        try producer.publish("jobs", "job 6", qos: .atLeastOnce, packetID: 6)
+        // Round robin again: one each.
+        #expect(try back.publishes().map(\.payloadString) == ["job 5"])
+        #expect(try online.publishes().map(\.payloadString) == ["job 6"])
+    }
+}

@@ -104,7 +104,7 @@ extension SubscriptionIndex {
             // [MQTT-3.8.3-4] No Local is a protocol error on a shared subscription, so the broker never stores one
             // here and no member is skipped for being the publisher.
             for group in self.sharedGroups.indices {
-                if let member = self.sharedGroups[group].takeTurn() {
+                if let member = self.sharedGroups[group].takeTurn(skipping: collector.unavailable) {
                     collector.addShared(member.subscriber, member.subscription)
                 }
             }
@@ -178,13 +178,25 @@ extension SubscriptionIndex {
             return .merged
         }
 
-        /// The member whose turn it is; advances the rotation.
-        mutating func takeTurn() -> Member? {
+        /// The member whose turn it is, passing over members in `unavailable` while an available one
+        /// exists (an offline member would only queue the message while others could take it); advances
+        /// the rotation past the member chosen.
+        mutating func takeTurn(skipping unavailable: Set<Subscriber> = []) -> Member? {
             guard !self.members.isEmpty else {
                 return nil
             }
-            let member = self.members[self.nextTurn]
-            self.nextTurn += 1
+            var position = self.nextTurn
+            if !unavailable.isEmpty {
+                for step in 0..<self.members.count {
+                    let candidate = (self.nextTurn + step) % self.members.count
+                    if !unavailable.contains(self.members[candidate].subscriber) {
+                        position = candidate
+                        break
+                    }
+                }
+            }
+            let member = self.members[position]
+            self.nextTurn = position + 1
             if self.nextTurn == self.members.count {
                 self.nextTurn = 0
             }

@@ -14,6 +14,9 @@ extension SubscriptionIndex {
     /// subscriber into a single match.
     struct MatchCollector {
         private(set) var matches: [SubscriptionMatch<Subscriber>] = []
+        /// Subscribers that cannot take a message now (offline sessions): a shared group passes
+        /// their turn to a member that can, if it has one.
+        var unavailable: Set<Subscriber> = []
         /// How many filters with non-shared subscriptions have matched so far.
         private var nonSharedFilterCount = 0
         /// Where each subscriber's non-shared match sits in `matches`.

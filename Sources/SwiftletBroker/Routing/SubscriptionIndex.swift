@@ -40,6 +40,8 @@ package struct SubscriptionIndex<Subscriber: Hashable & Sendable>: Sendable {
 
     /// The number of (subscriber, filter) pairs, a shared subscription counting once per member.
     package private(set) var subscriptionCount = 0
+    /// Subscribers marked unable to take messages now (``setAvailable(_:_:)``).
+    package private(set) var unavailable: Set<Subscriber> = []
 
     /// The number of distinct topics with a subscription to them by a filter without wildcards (a room).
     package var exactTopicCount: Int {
@@ -108,6 +110,18 @@ package struct SubscriptionIndex<Subscriber: Hashable & Sendable>: Sendable {
         for filter in filters {
             self.unsubscribe(subscriber, filter: filter)
         }
+        self.unavailable.remove(subscriber)
+    }
+
+    /// Marks a subscriber as able or unable to take messages now (a session with or without a
+    /// connection). Shared groups give an unavailable member's turn to an available one
+    /// (MQTT 5 §4.8.2 leaves the choice of member to the server); other matches are unaffected.
+    package mutating func setAvailable(_ subscriber: Subscriber, _ available: Bool) {
+        if available {
+            self.unavailable.remove(subscriber)
+        } else {
+            self.unavailable.insert(subscriber)
+        }
     }
 
     /// Hands the subscriptions of `old` to `new`, for a session that moves to a new handle (a client that
@@ -148,6 +162,7 @@ package struct SubscriptionIndex<Subscriber: Hashable & Sendable>: Sendable {
     /// - Returns: The deliveries, at most one non-shared match per subscriber.
     package mutating func match(topic: String, publisher: Subscriber?) -> [SubscriptionMatch<Subscriber>] {
         var collector = MatchCollector()
+        collector.unavailable = self.unavailable
         let topic = topic[...]
         // The hash lookup that serves a room. Reached by position so that a shared group rotates in place.
         if let position = self.exactFilters.index(forKey: TopicKey(topic)) {

@@ -133,6 +133,7 @@ package final class SessionHandle: @unchecked Sendable {
         expiryTimer?.cancel()
         expiryTimer = nil
         self.will = will.map { PendingWill(message: $0, delay: willDelay, timer: nil) }
+        broker.sessionAvailabilityChanged(self, connected: true)
         markReady()
     }
 
@@ -180,6 +181,8 @@ package final class SessionHandle: @unchecked Sendable {
             end(reason: "connection closed, session expiry 0")
             return
         }
+        // The session stays, offline: shared groups pass its turns to connected members.
+        broker.sessionAvailabilityChanged(self, connected: false)
         let expiry = TimeAmount.seconds(Int64(state.expiryInterval))
         if state.expiryInterval != UInt32.max {
             expiryTimer = eventLoop.scheduleTask(in: expiry) { [self] in
