@@ -96,8 +96,6 @@ package final class Broker: Sendable {
         sessions.withLock { $0[String(clientID)] }
     }
 
-    package var sessionCount: Int { sessions.withLock { $0.count } }
-
     /// Called by a session that ended, on its loop.
     func sessionEnded(_ handle: SessionHandle, filters: some Collection<String>, reason: String) {
         sessions.withLock { sessions in

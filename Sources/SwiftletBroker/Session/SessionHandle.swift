@@ -267,12 +267,6 @@ package final class SessionHandle: @unchecked Sendable {
         connection?.disconnect(reason: .serverShuttingDown, reasonString: "server shutting down")
     }
 
-    /// Ends the session on the broker's request (e.g. kicked); the connection is closed first.
-    package var isConnected: Bool {
-        eventLoop.preconditionInEventLoop()
-        return connection != nil
-    }
-
     // MARK: - Subscriptions (called by the connection on this loop)
 
     package var subscriptions: [String: SubscriptionOptions] {
@@ -483,7 +477,6 @@ package final class SessionHandle: @unchecked Sendable {
             return true
         }
         // A repeated PUBREC is answered with PUBREL again [MQTT-4.3.3-4].
-        _ = entry
         state.setPhase(.awaitingCompletion, packetID: packetID)
         connection?.writePacket(.pubrel(AckPacket(packetID: packetID)))
         return true
