@@ -33,6 +33,9 @@ package final class BrokerStats: @unchecked Sendable {
         case messagesDroppedTooLarge
         case messagesDroppedExpired
         case messagesDroppedNoSession
+        case messagesDroppedRateCeiling
+        case messagesDroppedClientRate
+        case slowConsumersDisconnected
         case subscriptionsRejected
         case publishesRejected
         case retainedRejected

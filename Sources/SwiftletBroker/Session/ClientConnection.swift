@@ -30,6 +30,14 @@ package protocol ClientConnection: AnyObject {
         now: NIODeadline,
         cache: inout PublishEncodingCache
     ) -> Bool
+    /// Whether this connection takes PUBLISH bytes shared with other subscribers (it uses no
+    /// per-subscriber encoding such as outbound topic aliases).
+    var acceptsSharedPublishes: Bool { get }
+    /// The client's Maximum Packet Size (MQTT 5 §3.1.2.11.4); `Int.max` when it stated none.
+    var maximumPacketSize: Int { get }
+    /// Writes bytes holding whole PUBLISH packets encoded for this connection's protocol family
+    /// and shared with other subscribers; does not flush.
+    func writeShared(_ bytes: ByteBuffer)
     /// Writes a control packet; does not flush.
     func writePacket(_ packet: MQTTPacket)
     /// Flushes what was written since the last flush, once.

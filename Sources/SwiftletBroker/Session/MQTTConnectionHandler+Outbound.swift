@@ -15,6 +15,17 @@ import SwiftletMQTT
 extension MQTTConnectionHandler: ClientConnection {
     package var isWritable: Bool { context?.channel.isWritable ?? false }
 
+    /// Shared encodings carry no topic alias: a client that takes aliases gets its own bytes.
+    package var acceptsSharedPublishes: Bool { clientTopicAliasMaximum == 0 }
+
+    package var maximumPacketSize: Int { clientMaximumPacketSize }
+
+    package func writeShared(_ bytes: ByteBuffer) {
+        guard let context else { return }
+        context.write(wrapOutboundOut(bytes), promise: nil)
+        needsFlush = true
+    }
+
     /// The client's Receive Maximum, capped by the broker's own window: sending fewer than a
     /// client allows is always allowed, and it bounds what one session holds in flight.
     package var sendWindow: Int { min(clientReceiveMaximum, broker.configuration.maxInflight) }
@@ -94,17 +105,8 @@ extension MQTTConnectionHandler: ClientConnection {
     /// below it one small copy is cheaper than an extra iovec.
     static let sharedPayloadThreshold = 512
 
-    /// The message's forwarded properties plus the per-delivery ones: the remaining expiry
-    /// [MQTT-3.3.2-6] and the matching subscription identifiers [MQTT-3.3.4-3].
     private func forwardedProperties(_ delivery: OutboundDelivery, lifetime: Int64?) -> Properties {
-        var properties = delivery.message.properties
-        if let lifetime {
-            properties.append(.messageExpiryInterval(UInt32(clamping: max(lifetime, 1))))
-        }
-        for identifier in delivery.subscriptionIdentifiers {
-            properties.append(.subscriptionIdentifier(identifier))
-        }
-        return properties
+        delivery.message.forwardedProperties(lifetime: lifetime, subscriptionIdentifiers: delivery.subscriptionIdentifiers)
     }
 
     private func encodePublish(

@@ -55,6 +55,8 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     var inboundAliases: [UInt16: String] = [:]
     /// Aliases the server set towards the client.
     var outboundAliases: [String: UInt16] = [:]
+    /// Per room policy with a per-client publish rate (bullet comments): this client's bucket.
+    var publishLimiters: [String: RateLimiter] = [:]
     /// The reason code of the client's DISCONNECT, once received.
     var clientDisconnectReason: ReasonCode?
 

@@ -47,6 +47,13 @@ package final class SessionHandle: @unchecked Sendable {
     /// may still be on their way; replayed behind them once the predecessor's loop has drained
     /// (DESIGN §4.7). nil when nothing is being waited for.
     private var parked: [ParkedDelivery]?
+    /// Messages this session lost because its client could not keep up (DESIGN §4.6), in total
+    /// and since the last log line about it; the log is rate-limited per session.
+    private var droppedTotal = 0
+    private var droppedSinceLog = 0
+    private var nextDropLog = NIODeadline.uptimeNanoseconds(0)
+    /// Set once the slow-consumer policy asked the connection to close.
+    private var disconnectingSlowConsumer = false
 
     private struct ParkedDelivery {
         var message: RoutedMessage
@@ -122,6 +129,7 @@ package final class SessionHandle: @unchecked Sendable {
     func attach(_ connection: any ClientConnection, expiryInterval: UInt32, will: WillMessage?, willDelay: UInt32) {
         eventLoop.preconditionInEventLoop()
         self.connection = connection
+        disconnectingSlowConsumer = false
         if state.expiryInterval > 0 && expiryInterval == 0 {
             // Connecting without expiry ends the stored session: it will not outlive this connection.
             broker.store.sessionEnded(clientID: clientID)
@@ -258,7 +266,7 @@ package final class SessionHandle: @unchecked Sendable {
         guard let pending = will else { return }
         will = nil
         pending.timer?.cancel()
-        broker.publishWill(pending.message, clientID: clientID, now: eventLoop.now)
+        broker.publishWill(pending.message, clientID: clientID, now: eventLoop.now, on: eventLoop)
     }
 
     /// The broker is going down: tell the client.
@@ -381,6 +389,7 @@ package final class SessionHandle: @unchecked Sendable {
             guard connection.isWritable else {
                 // A slow consumer loses QoS 0 messages, never other clients' time (DESIGN §4.6).
                 broker.stats.increment(.messagesDroppedNotWritable)
+                noteDropped(1, room: message.room, reason: "connection not writable")
                 return false
             }
             if connection.writePublish(delivery, packetID: nil, dup: false, now: now, cache: &cache) {
@@ -402,12 +411,93 @@ package final class SessionHandle: @unchecked Sendable {
     private func enqueue(_ delivery: OutboundDelivery) {
         guard state.queue.count < broker.configuration.maxQueuedMessages else {
             broker.stats.increment(.messagesDroppedQueueFull)
-            broker.logger.debug(
-                "session queue full, message dropped",
-                metadata: ["client.id": "\(clientID)", "topic": "\(delivery.message.topic)"])
+            noteDropped(1, room: delivery.message.room, reason: "session queue full")
+            if let connection, broker.configuration.slowConsumerPolicy == .disconnect, !disconnectingSlowConsumer {
+                disconnectingSlowConsumer = true
+                broker.stats.increment(.slowConsumersDisconnected)
+                broker.logger.info(
+                    "slow consumer disconnected: session queue full",
+                    metadata: ["client.id": "\(clientID)", "queued": "\(state.queue.count)"])
+                // Not from inside the delivery loop that is still walking this loop's subscribers.
+                eventLoop.execute {
+                    connection.disconnect(reason: .quotaExceeded, reasonString: "too slow: session queue full")
+                }
+            }
             return
         }
         state.queue.append(delivery)
+    }
+
+    /// Counts messages this session lost and logs it, at most once per ``dropLogInterval``.
+    private func noteDropped(_ count: Int, room: RoomCounters?, reason: String) {
+        droppedTotal += count
+        droppedSinceLog += count
+        room?.droppedForSlowConsumer(count)
+        let now = eventLoop.now
+        guard now >= nextDropLog else { return }
+        broker.logger.info(
+            "slow consumer: messages dropped",
+            metadata: [
+                "client.id": "\(clientID)", "dropped": "\(droppedSinceLog)", "dropped.total": "\(droppedTotal)",
+                "reason": "\(reason)",
+            ])
+        droppedSinceLog = 0
+        nextDropLog = now + Self.dropLogInterval
+    }
+
+    static let dropLogInterval = TimeAmount.seconds(10)
+
+    // MARK: - Room batches
+
+    /// How a batch window went to this session.
+    package enum BatchDeliveryResult {
+        /// Written as one shared buffer; flush the connection.
+        case written
+        /// Dropped (the connection is not writable) or nothing left to send (all expired).
+        case dropped
+        /// The session needs the messages one by one: it is offline, moving, uses topic aliases,
+        /// has a small Maximum Packet Size, or no-local applies to one of the messages.
+        case unshareable
+    }
+
+    /// Delivers a room's batch window as QoS 0 in one write of the shared bytes.
+    /// - Parameter checkNoLocal: false for a shared subscription, which cannot have No Local
+    ///   [MQTT-3.8.3-4].
+    func deliverBatch(
+        _ batch: inout SharedPublishBatch, retainAsPublished: Bool, checkNoLocal: Bool
+    ) -> BatchDeliveryResult {
+        eventLoop.preconditionInEventLoop()
+        guard !ended, successor == nil, parked == nil, let connection, connection.acceptsSharedPublishes else {
+            return .unshareable
+        }
+        if checkNoLocal, batch.hasMessage(from: clientID), suppressesOwnMessages(topic: batch.topic) {
+            return .unshareable
+        }
+        let encoded = batch.encoded(isMQTT5: connection.protocolVersion == .v5, retainAsPublished: retainAsPublished)
+        guard encoded.count > 0 else { return .dropped }
+        guard encoded.largestPacket <= connection.maximumPacketSize else { return .unshareable }
+        guard connection.isWritable else {
+            broker.stats.increment(.messagesDroppedNotWritable, by: encoded.count)
+            noteDropped(encoded.count, room: batch.room, reason: "connection not writable")
+            return .dropped
+        }
+        connection.writeShared(encoded.bytes)
+        broker.stats.increment(.messagesSent, by: encoded.count)
+        return .written
+    }
+
+    /// Whether this session's own messages on `topic` must not come back to it: every one of its
+    /// subscriptions that matches has No Local set [MQTT-3.8.3-3].
+    func suppressesOwnMessages(topic: String) -> Bool {
+        eventLoop.preconditionInEventLoop()
+        var matchedWithNoLocal = false
+        // Shared subscriptions cannot have No Local [MQTT-3.8.3-4] and are separate matches.
+        for (filter, options) in state.subscriptions
+        where !filter.hasPrefix("$share/") && Topic.matches(filter: filter, topic: topic) {
+            guard options.noLocal else { return false }
+            matchedWithNoLocal = true
+        }
+        return matchedWithNoLocal
     }
 
     private func send(
@@ -507,6 +597,12 @@ package final class SessionHandle: @unchecked Sendable {
     package var inflightCount: Int {
         eventLoop.preconditionInEventLoop()
         return state.inflightCount
+    }
+
+    /// Messages this session lost because its client could not keep up.
+    package var droppedCount: Int {
+        eventLoop.preconditionInEventLoop()
+        return droppedTotal
     }
 }
 
