@@ -29,6 +29,7 @@ package final class Broker: Sendable {
     package let rooms: RoomTable
 
     private let index = Mutex(SubscriptionIndex<SessionHandle>())
+    private let flushers = LoopFlushers()
     private let sessions = Mutex([String: SessionHandle]())
 
     package init(configuration: BrokerConfiguration, logger: Logger, store: any SessionStore = MemorySessionStore()) {
@@ -59,7 +60,7 @@ package final class Broker: Sendable {
             // A resumed session may still receive messages forwarded from the old loop; until
             // they are through, direct deliveries to the new handle wait (DESIGN §4.7).
             let handle = SessionHandle(
-                clientID: clientID, eventLoop: eventLoop, broker: self,
+                clientID: clientID, eventLoop: eventLoop, broker: self, flusher: flushers.flusher(for: eventLoop),
                 awaitingPredecessor: previous != nil && !cleanStart)
             sessions[clientID] = handle
             return (handle, previous)
@@ -255,12 +256,12 @@ package final class Broker: Sendable {
         return groups
     }
 
-    /// Runs on the subscribers' loop: encode once, write to every subscriber, flush each once.
+    /// Runs on the subscribers' loop: encode once, write to every subscriber; each touched
+    /// connection is flushed once, after this and the other tasks already queued (LoopFlusher).
     private static func deliver(
         _ message: RoutedMessage, to matches: [SubscriptionMatch<SessionHandle>], now: NIODeadline
     ) {
         var cache = PublishEncodingCache()
-        var touched: [SessionHandle] = []
         for match in matches {
             let qos = min(message.qos, match.qos)
             // Retain-as-published, else 0 on a normal delivery [MQTT-3.3.1-12] [MQTT-3.3.1-13].
@@ -269,10 +270,9 @@ package final class Broker: Sendable {
                 message, qos: qos, retain: retain, subscriptionIdentifiers: match.subscriptionIdentifiers,
                 now: now, cache: &cache)
             {
-                touched.append(match.subscriber)
+                match.subscriber.flusher.flushSoon(match.subscriber)
             }
         }
-        for session in touched { session.flushConnection() }
     }
 
     /// Runs on the subscribers' loop for a room's batch window: every subscriber that takes the
@@ -284,7 +284,6 @@ package final class Broker: Sendable {
     ) {
         var shared = SharedPublishBatch(batch, now: now)
         var caches = [PublishEncodingCache](repeating: PublishEncodingCache(), count: batch.messages.count)
-        var touched: [SessionHandle] = []
         for match in matches {
             let session = match.subscriber
             if match.subscriptionIdentifiers.isEmpty, match.qos == .atMostOnce || shared.isAllQoS0 {
@@ -292,7 +291,7 @@ package final class Broker: Sendable {
                     &shared, retainAsPublished: match.retainAsPublished, checkNoLocal: !match.isShared)
                 {
                 case .written:
-                    touched.append(session)
+                    session.flusher.flushSoon(session)
                     continue
                 case .dropped:
                     continue
@@ -316,9 +315,8 @@ package final class Broker: Sendable {
                     wrote = true
                 }
             }
-            if wrote { touched.append(session) }
+            if wrote { session.flusher.flushSoon(session) }
         }
-        for session in touched { session.flushConnection() }
     }
 
     /// Publishes a will message as if its client had sent it (MQTT 5 §3.1.2.5).

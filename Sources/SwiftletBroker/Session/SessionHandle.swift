@@ -26,6 +26,10 @@ package final class SessionHandle: @unchecked Sendable {
     package let clientID: String
     package let eventLoop: any EventLoop
     private let broker: Broker
+    /// Flushes this session's connection once per round of fan-out tasks on its loop.
+    let flusher: LoopFlusher
+    /// Set while the flusher holds this session for its next round.
+    var flushPending = false
 
     // MARK: Loop-confined state
 
@@ -70,10 +74,14 @@ package final class SessionHandle: @unchecked Sendable {
 
     /// - Parameter awaitingPredecessor: the handle takes over a session whose messages may still
     ///   be forwarded from another loop; direct deliveries wait for ``predecessorDrained()``.
-    init(clientID: String, eventLoop: any EventLoop, broker: Broker, awaitingPredecessor: Bool = false) {
+    init(
+        clientID: String, eventLoop: any EventLoop, broker: Broker, flusher: LoopFlusher,
+        awaitingPredecessor: Bool = false
+    ) {
         self.clientID = clientID
         self.eventLoop = eventLoop
         self.broker = broker
+        self.flusher = flusher
         self.readyPromise = eventLoop.makePromise()
         self.parked = awaitingPredecessor ? [] : nil
     }
