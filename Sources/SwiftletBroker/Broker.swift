@@ -29,7 +29,7 @@ package final class Broker: Sendable {
     package let rooms: RoomTable
 
     private let index = Mutex(SubscriptionIndex<SessionHandle>())
-    private let flushers = LoopFlushers()
+    private let loops = LoopContexts()
     private let sessions = Mutex([String: SessionHandle]())
 
     package init(configuration: BrokerConfiguration, logger: Logger, store: any SessionStore = MemorySessionStore()) {
@@ -60,7 +60,7 @@ package final class Broker: Sendable {
             // A resumed session may still receive messages forwarded from the old loop; until
             // they are through, direct deliveries to the new handle wait (DESIGN §4.7).
             let handle = SessionHandle(
-                clientID: clientID, eventLoop: eventLoop, broker: self, flusher: flushers.flusher(for: eventLoop),
+                clientID: clientID, eventLoop: eventLoop, broker: self, loop: loops.context(for: eventLoop, stats: stats),
                 awaitingPredecessor: previous != nil && !cleanStart)
             sessions[clientID] = handle
             return (handle, previous)
@@ -155,7 +155,7 @@ package final class Broker: Sendable {
     package func route(
         _ message: RoutedMessage, from publisher: SessionHandle?, now: NIODeadline, on loop: (any EventLoop)? = nil
     ) -> Int {
-        stats.increment(.messagesReceived)
+        (publisher?.stats ?? stats).increment(.messagesReceived)
         if let target = P2PTopic.targetClientID(ofTopic: message.topic) {
             return routeP2P(message, to: target)
         }

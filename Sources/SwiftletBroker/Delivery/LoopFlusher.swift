@@ -53,15 +53,26 @@ final class LoopFlusher: @unchecked Sendable {
     }
 }
 
-/// One ``LoopFlusher`` per event loop, looked up when a session is created, never per delivery.
-final class LoopFlushers: Sendable {
-    private let byLoop = Mutex<[ObjectIdentifier: LoopFlusher]>([:])
+/// What the broker keeps per event loop: the flusher and the loop's shard of the counters.
+/// Looked up when a session is created, never per delivery.
+final class LoopContext: Sendable {
+    let flusher: LoopFlusher
+    let stats: BrokerStats
 
-    func flusher(for eventLoop: any EventLoop) -> LoopFlusher {
+    init(eventLoop: any EventLoop, stats: BrokerStats) {
+        self.flusher = LoopFlusher(eventLoop: eventLoop)
+        self.stats = stats
+    }
+}
+
+final class LoopContexts: Sendable {
+    private let byLoop = Mutex<[ObjectIdentifier: LoopContext]>([:])
+
+    func context(for eventLoop: any EventLoop, stats: BrokerStats) -> LoopContext {
         byLoop.withLock { byLoop in
             let key = ObjectIdentifier(eventLoop)
             if let existing = byLoop[key] { return existing }
-            let created = LoopFlusher(eventLoop: eventLoop)
+            let created = LoopContext(eventLoop: eventLoop, stats: stats.shard())
             byLoop[key] = created
             return created
         }

@@ -28,6 +28,8 @@ package final class SessionHandle: @unchecked Sendable {
     private let broker: Broker
     /// Flushes this session's connection once per round of fan-out tasks on its loop.
     let flusher: LoopFlusher
+    /// This loop's shard of the broker's counters.
+    let stats: BrokerStats
     /// Set while the flusher holds this session for its next round.
     var flushPending = false
 
@@ -75,13 +77,14 @@ package final class SessionHandle: @unchecked Sendable {
     /// - Parameter awaitingPredecessor: the handle takes over a session whose messages may still
     ///   be forwarded from another loop; direct deliveries wait for ``predecessorDrained()``.
     init(
-        clientID: String, eventLoop: any EventLoop, broker: Broker, flusher: LoopFlusher,
+        clientID: String, eventLoop: any EventLoop, broker: Broker, loop: LoopContext,
         awaitingPredecessor: Bool = false
     ) {
         self.clientID = clientID
         self.eventLoop = eventLoop
         self.broker = broker
-        self.flusher = flusher
+        self.flusher = loop.flusher
+        self.stats = loop.stats
         self.readyPromise = eventLoop.makePromise()
         self.parked = awaitingPredecessor ? [] : nil
     }
@@ -169,7 +172,7 @@ package final class SessionHandle: @unchecked Sendable {
                 if !connection.writePublish(entry.delivery, packetID: packetID, dup: true, now: now, cache: &cache) {
                     // Too large for the new connection: discarded as if delivered [MQTT-3.1.2-25].
                     state.completeInflight(packetID)
-                    broker.stats.increment(.messagesDroppedTooLarge)
+                    stats.increment(.messagesDroppedTooLarge)
                 }
             case .awaitingCompletion:
                 connection.writePacket(.pubrel(AckPacket(packetID: packetID)))
@@ -383,7 +386,7 @@ package final class SessionHandle: @unchecked Sendable {
         }
         if message.isExpired(now: now) {
             // [MQTT-3.3.2-5]
-            broker.stats.increment(.messagesDroppedExpired)
+            stats.increment(.messagesDroppedExpired)
             return false
         }
         let delivery = OutboundDelivery(
@@ -396,14 +399,14 @@ package final class SessionHandle: @unchecked Sendable {
             }
             guard connection.isWritable else {
                 // A slow consumer loses QoS 0 messages, never other clients' time (DESIGN §4.6).
-                broker.stats.increment(.messagesDroppedNotWritable)
+                stats.increment(.messagesDroppedNotWritable)
                 noteDropped(1, room: message.room, reason: "connection not writable")
                 return false
             }
             if connection.writePublish(delivery, packetID: nil, dup: false, now: now, cache: &cache) {
-                broker.stats.increment(.messagesSent)
+                stats.increment(.messagesSent)
             } else {
-                broker.stats.increment(.messagesDroppedTooLarge)
+                stats.increment(.messagesDroppedTooLarge)
             }
             return true
         }
@@ -418,11 +421,11 @@ package final class SessionHandle: @unchecked Sendable {
 
     private func enqueue(_ delivery: OutboundDelivery) {
         guard state.queue.count < broker.configuration.maxQueuedMessages else {
-            broker.stats.increment(.messagesDroppedQueueFull)
+            stats.increment(.messagesDroppedQueueFull)
             noteDropped(1, room: delivery.message.room, reason: "session queue full")
             if let connection, broker.configuration.slowConsumerPolicy == .disconnect, !disconnectingSlowConsumer {
                 disconnectingSlowConsumer = true
-                broker.stats.increment(.slowConsumersDisconnected)
+                stats.increment(.slowConsumersDisconnected)
                 broker.logger.info(
                     "slow consumer disconnected: session queue full",
                     metadata: ["client.id": "\(clientID)", "queued": "\(state.queue.count)"])
@@ -485,12 +488,12 @@ package final class SessionHandle: @unchecked Sendable {
         guard encoded.count > 0 else { return .dropped }
         guard encoded.largestPacket <= connection.maximumPacketSize else { return .unshareable }
         guard connection.isWritable else {
-            broker.stats.increment(.messagesDroppedNotWritable, by: encoded.count)
+            stats.increment(.messagesDroppedNotWritable, by: encoded.count)
             noteDropped(encoded.count, room: batch.room, reason: "connection not writable")
             return .dropped
         }
         connection.writeShared(encoded.bytes)
-        broker.stats.increment(.messagesSent, by: encoded.count)
+        stats.increment(.messagesSent, by: encoded.count)
         return .written
     }
 
@@ -518,11 +521,11 @@ package final class SessionHandle: @unchecked Sendable {
         }
         state.addInflight(delivery, packetID: packetID)
         if connection.writePublish(delivery, packetID: packetID, dup: false, now: now, cache: &cache) {
-            broker.stats.increment(.messagesSent)
+            stats.increment(.messagesSent)
         } else {
             // Too large for this client: discarded as if sent and acknowledged [MQTT-3.1.2-24].
             state.completeInflight(packetID)
-            broker.stats.increment(.messagesDroppedTooLarge)
+            stats.increment(.messagesDroppedTooLarge)
         }
     }
 
@@ -538,12 +541,12 @@ package final class SessionHandle: @unchecked Sendable {
             if next.qos != .atMostOnce && state.inflightCount >= connection.sendWindow { break }
             state.queue.removeFirst()
             if next.message.isExpired(now: now) {
-                broker.stats.increment(.messagesDroppedExpired)
+                stats.increment(.messagesDroppedExpired)
                 continue
             }
             if next.qos == .atMostOnce {
                 let written = connection.writePublish(next, packetID: nil, dup: false, now: now, cache: &cache)
-                broker.stats.increment(written ? .messagesSent : .messagesDroppedTooLarge)
+                stats.increment(written ? .messagesSent : .messagesDroppedTooLarge)
             } else {
                 send(next, on: connection, now: now, cache: &cache)
             }
