@@ -63,6 +63,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Layer 0: credential formats, signatures and tokens. No NIO.
+        .target(
+            name: "SwiftletAuth",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto")
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Layer 1: sessions, routing, fan-out. NIOCore only: no sockets, no transports.
         .target(
             name: "SwiftletBroker",
@@ -98,6 +106,7 @@ let package = Package(
             name: "SwiftletCommand",
             dependencies: [
                 "SwiftletServer",
+                "SwiftletAuth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -126,6 +135,11 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SwiftletAuthTests",
+            dependencies: ["SwiftletAuth"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -22,6 +22,6 @@ struct SwiftletCommand: ParsableCommand {
 
             Documentation: README.md and docs/ in the repository.
             """,
-        subcommands: [ServeCommand.self, CheckConfigCommand.self, DevCertCommand.self]
+        subcommands: [ServeCommand.self, CheckConfigCommand.self, DevCertCommand.self, SignCommand.self, TokenCommand.self]
     )
 }
