@@ -203,7 +203,7 @@ struct RoomTests {
         let fast = try broker.connected("fast")
         try fast.subscribe("live/r")
         let publisher = try broker.connected("pub")
-        stalled.channel.isWritable = false
+        stalled.setWritable(false)
         for index in 0..<4 { try publisher.publish("live/r", "\(index)") }
         broker.advance(by: .milliseconds(30))
         #expect(try fast.publishes().count == 4)
@@ -223,7 +223,7 @@ struct RoomTests {
         let slow = try broker.connected("slow", cleanStart: false, properties: [.sessionExpiryInterval(60)])
         try slow.subscribe("chat/r", qos: .atLeastOnce)
         let publisher = try broker.connected("pub")
-        slow.channel.isWritable = false
+        slow.setWritable(false)
         for index in 0..<3 {
             try publisher.publish("chat/r", "\(index)", qos: .atLeastOnce, packetID: UInt16(index + 1))
             _ = try publisher.nextAck(.puback)
@@ -244,15 +244,14 @@ struct RoomTests {
         let slow = try broker.connected("slow")
         try slow.subscribe("chat/r", qos: .atLeastOnce)
         let publisher = try broker.connected("pub")
-        slow.channel.isWritable = false
+        slow.setWritable(false)
         for index in 0..<5 {
             try publisher.publish("chat/r", "\(index)", qos: .atLeastOnce, packetID: UInt16(index + 1))
             _ = try publisher.nextAck(.puback)
         }
         #expect(slow.isActive)
         #expect(broker.broker.session(clientID: "slow")?.droppedCount == 3)
-        slow.channel.isWritable = true
-        slow.channel.pipeline.fireChannelWritabilityChanged()
+        slow.setWritable(true)
         #expect(try slow.publishes().map(\.payloadString) == ["0", "1"])
     }
 }

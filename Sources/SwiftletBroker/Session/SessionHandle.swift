@@ -184,7 +184,7 @@ package final class SessionHandle: @unchecked Sendable {
 
     /// Flushes the attached connection if anything was written to it.
     package func flushConnection() {
-        eventLoop.preconditionInEventLoop()
+        eventLoop.assertInEventLoop()
         connection?.flushIfNeeded()
     }
 
@@ -365,7 +365,9 @@ package final class SessionHandle: @unchecked Sendable {
         cache: inout PublishEncodingCache,
         forwarded: Bool = false
     ) -> Bool {
-        eventLoop.preconditionInEventLoop()
+        // Per delivery: checked in debug builds (the thread check is not free), by construction
+        // in release (Broker delivers on the session's loop only).
+        eventLoop.assertInEventLoop()
         guard !ended else { return false }
         if let successor {
             // The session moved to another loop while this message was on its way here.
@@ -389,12 +391,13 @@ package final class SessionHandle: @unchecked Sendable {
             stats.increment(.messagesDroppedExpired)
             return false
         }
-        let delivery = OutboundDelivery(
-            message: message, qos: qos, retain: retain, subscriptionIdentifiers: subscriptionIdentifiers)
-
         if qos == .atMostOnce {
             guard let connection else {
-                if broker.configuration.queueQoS0Offline { enqueue(delivery) }
+                if broker.configuration.queueQoS0Offline {
+                    enqueue(
+                        OutboundDelivery(
+                            message: message, qos: qos, retain: retain, subscriptionIdentifiers: subscriptionIdentifiers))
+                }
                 return false
             }
             guard connection.isWritable else {
@@ -403,7 +406,11 @@ package final class SessionHandle: @unchecked Sendable {
                 noteDropped(1, room: message.room, reason: "connection not writable")
                 return false
             }
-            if connection.writePublish(delivery, packetID: nil, dup: false, now: now, cache: &cache) {
+            // Written from the message itself: no per-subscriber copy of it on this path.
+            if connection.writePublish(
+                message, qos: qos, retain: retain, subscriptionIdentifiers: subscriptionIdentifiers, packetID: nil,
+                dup: false, now: now, cache: &cache)
+            {
                 stats.increment(.messagesSent)
             } else {
                 stats.increment(.messagesDroppedTooLarge)
@@ -411,6 +418,8 @@ package final class SessionHandle: @unchecked Sendable {
             return true
         }
 
+        let delivery = OutboundDelivery(
+            message: message, qos: qos, retain: retain, subscriptionIdentifiers: subscriptionIdentifiers)
         if let connection, state.queue.isEmpty, connection.isWritable, state.inflightCount < connection.sendWindow {
             send(delivery, on: connection, now: now, cache: &cache)
             return true
@@ -477,7 +486,7 @@ package final class SessionHandle: @unchecked Sendable {
     func deliverBatch(
         _ batch: inout SharedPublishBatch, retainAsPublished: Bool, checkNoLocal: Bool
     ) -> BatchDeliveryResult {
-        eventLoop.preconditionInEventLoop()
+        eventLoop.assertInEventLoop()
         guard !ended, successor == nil, parked == nil, let connection, connection.acceptsSharedPublishes else {
             return .unshareable
         }
