@@ -204,7 +204,12 @@ package final class Broker: Sendable {
                 guard !matches.isEmpty else { return }
                 let batch = RoomDelivery(topic: topic, messages: messages, room: counters)
                 for (loop, matches) in Self.groupedByLoop(matches) {
-                    loop.execute { Self.deliver(batch, to: matches, now: loop.now) }
+                    let flusher = matches[0].subscriber.flusher
+                    flusher.taskSubmitted()
+                    loop.execute {
+                        Self.deliver(batch, to: matches, now: loop.now)
+                        flusher.taskFinished()
+                    }
                 }
             }
         }
@@ -236,7 +241,12 @@ package final class Broker: Sendable {
 
     private func dispatch(_ message: RoutedMessage, matches: [SubscriptionMatch<SessionHandle>]) {
         for (loop, matches) in Self.groupedByLoop(matches) {
-            loop.execute { Self.deliver(message, to: matches, now: loop.now) }
+            let flusher = matches[0].subscriber.flusher
+            flusher.taskSubmitted()
+            loop.execute {
+                Self.deliver(message, to: matches, now: loop.now)
+                flusher.taskFinished()
+            }
         }
     }
 
@@ -257,7 +267,7 @@ package final class Broker: Sendable {
     }
 
     /// Runs on the subscribers' loop: encode once, write to every subscriber; each touched
-    /// connection is flushed once, after this and the other tasks already queued (LoopFlusher).
+    /// connection is flushed once, when this round of delivery tasks ends (LoopFlusher).
     private static func deliver(
         _ message: RoutedMessage, to matches: [SubscriptionMatch<SessionHandle>], now: NIODeadline
     ) {
