@@ -15,30 +15,32 @@ import NIOEmbedded
 import SwiftletBroker
 import SwiftletMQTT
 
-/// Subscribers of the one room a fan-out benchmark publishes to.
-private let subscriberCount = 10_000
-
-/// 10,000 connected clients in one room, each the broker's real `MQTTConnectionHandler` on an
-/// `EmbeddedChannel` (as `Tests/SwiftletBrokerTests/TestClient.swift` drives them), all on one
-/// `EmbeddedEventLoop`: one loop, so one delivery task per publish (DESIGN §4.3). Half speak
-/// MQTT 3.1.1 and half MQTT 5, so a publish is encoded twice, once per protocol family
-/// (DESIGN §4.4).
+/// `subscriberCount` connected clients in one room, each the broker's real
+/// `MQTTConnectionHandler` on an `EmbeddedChannel` (as `Tests/SwiftletBrokerTests/TestClient.swift` drives them), spread
+/// round-robin over `loopCount` `EmbeddedEventLoop`s standing for the event loops of the cores:
+/// one delivery task per loop per publish (DESIGN §4.3). Half speak MQTT 3.1.1 and half MQTT 5,
+/// so each task encodes the publish twice, once per protocol family (DESIGN §4.4).
 ///
 /// An `EmbeddedChannel` keeps what is written in two `CircularBuffer`s (pending, then flushed);
 /// they are emptied after every run, outside the measurement, and keep their capacity, so in the
 /// steady state the channel adds no allocation of its own to a write or a flush.
 private final class FanOutFixture {
-    let loop = EmbeddedEventLoop()
+    let loops: [EmbeddedEventLoop]
     let broker: Broker
+    let subscriberCount: Int
     private var channels: [EmbeddedChannel] = []
 
-    init() throws {
+    init(subscriberCount: Int, loopCount: Int) throws {
+        self.subscriberCount = subscriberCount
+        loops = (0..<loopCount).map { _ in EmbeddedEventLoop() }
         var logger = Logger(label: "benchmark")
         logger.logLevel = .critical
         broker = Broker(configuration: BrokerConfiguration(), logger: logger)
         for number in 0..<subscriberCount {
-            let version: ProtocolVersion = number.isMultiple(of: 2) ? .v3_1_1 : .v5
+            // Both versions on every loop: loop by `number % loopCount`, version by the quotient.
+            let version: ProtocolVersion = (number / loopCount).isMultiple(of: 2) ? .v3_1_1 : .v5
             let handler = MQTTConnectionHandler(broker: broker, transport: "benchmark", logger: logger)
+            let loop = loops[number % loopCount]
             let channel = EmbeddedChannel(handler: handler, loop: loop)
             try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1883)).wait()
             var bytes = ByteBuffer()
@@ -64,6 +66,11 @@ private final class FanOutFixture {
         precondition(written == 2 * subscriberCount, "\(written) packets written during set-up")
     }
 
+    /// Runs the delivery tasks queued on every loop.
+    func runLoops() {
+        for loop in loops { loop.run() }
+    }
+
     /// Empties every channel's outbound buffer; returns how many buffers were written.
     func drain() throws -> Int {
         var count = 0
@@ -75,27 +82,39 @@ private final class FanOutFixture {
 }
 
 func fanOutBenchmarks() {
-    var fixture: FanOutFixture?
+    // The same room with 1,000 subscribers shows that the count does not depend on their number
+    // (none per delivery); with 4 loops, what each further loop adds.
+    for (subscriberCount, loopCount) in [(1_000, 1), (10_000, 1), (10_000, 4)] {
+        var fixture: FanOutFixture?
 
-    // Counts the mallocs of one QoS 0 PUBLISH routed to 10,000 subscribers: `Broker.route`
-    // (index lookup, grouping by loop, one task per loop), then that task
-    // (`SessionHandle.deliver` → `MQTTConnectionHandler.writePublish` with the encode-once
-    // `PublishEncodingCache`, one flush per connection). The message is made outside the
-    // measurement, as the publisher's decoder would have made it. mallocs per delivery = the
-    // count / 10,000; the budget (issue 5) is none per delivery beyond the shared buffers.
-    Benchmark("FanOut.QoS0.10k", configuration: .init(maxIterations: 10)) { benchmark in
-        if fixture == nil { fixture = try FanOutFixture() }
-        let fixture = fixture!
-        let message = RoutedMessage(
-            topic: benchmarkRoomTopic, payload: benchmarkPayload, qos: .atMostOnce, retain: false,
-            publisherClientID: "publisher")
-        let now = fixture.loop.now
-        benchmark.startMeasurement()
-        let routed = fixture.broker.route(message, from: nil, now: now)
-        fixture.loop.run()
-        benchmark.stopMeasurement()
-        precondition(routed == subscriberCount, "routed to \(routed)")
-        let written = try fixture.drain()
-        precondition(written == subscriberCount, "\(written) PUBLISH packets written")
+        // Counts the mallocs of one QoS 0 PUBLISH routed to `subscriberCount` subscribers:
+        // `Broker.route` (index lookup, grouping by loop, one task per loop), then those tasks
+        // (`SessionHandle.deliver` → `MQTTConnectionHandler.writePublish` with the encode-once
+        // `PublishEncodingCache`, one flush per connection). The message is made outside the
+        // measurement, as the publisher's decoder would have made it. The budget (issue 5) is no
+        // malloc per delivery beyond the shared buffers, so the count is per publish and per loop,
+        // never per subscriber. Of it, 5 per loop are the `EmbeddedEventLoop`'s own (`execute` makes a
+        // scheduled task with a promise; `run` collects the due tasks in an array), where
+        // NIO's `SelectableEventLoop` queues the task without allocating.
+        Benchmark(
+            "FanOut.QoS0.\(subscriberCount / 1000)k.\(loopCount)loop\(loopCount == 1 ? "" : "s")",
+            configuration: .init(maxIterations: 10)
+        ) { benchmark in
+            if fixture == nil {
+                fixture = try FanOutFixture(subscriberCount: subscriberCount, loopCount: loopCount)
+            }
+            let fixture = fixture!
+            let message = RoutedMessage(
+                topic: benchmarkRoomTopic, payload: benchmarkPayload, qos: .atMostOnce, retain: false,
+                publisherClientID: "publisher")
+            let now = fixture.loops[0].now
+            benchmark.startMeasurement()
+            let routed = fixture.broker.route(message, from: nil, now: now)
+            fixture.runLoops()
+            benchmark.stopMeasurement()
+            precondition(routed == subscriberCount, "routed to \(routed)")
+            let written = try fixture.drain()
+            precondition(written == subscriberCount, "\(written) PUBLISH packets written")
+        }
     }
 }

@@ -62,7 +62,8 @@ private final class IndexFixture {
             let topic = "live/room-\(room)/danmaku"
             liveTopics.append(topic)
             for viewer in 0..<Self.viewersPerLiveRoom {
-                index.subscribe(viewers[(room * Self.viewersPerLiveRoom + viewer) % viewers.count], filter: topic, options: qos0)
+                let subscriber = viewers[(room * Self.viewersPerLiveRoom + viewer) % viewers.count]
+                index.subscribe(subscriber, filter: topic, options: qos0)
             }
         }
         var chatTopics: [String] = []
