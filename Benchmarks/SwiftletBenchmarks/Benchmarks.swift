@@ -38,6 +38,7 @@ let benchmarks: @Sendable () -> Void = {
     )
     decodeBenchmarks()
     subscriptionIndexBenchmarks()
+    inboundPublishBenchmarks()
     fanOutBenchmarks()
 }
 
