@@ -32,7 +32,10 @@ let benchmarks: @Sendable () -> Void = {
     // instructions; the checked thresholds only ever hold mallocCountTotal.
     Benchmark.defaultConfiguration = .init(
         metrics: allMetrics ? [.mallocCountTotal, .wallClock, .instructions, .memoryLeaked] : [.mallocCountTotal],
-        warmupIterations: 1,
+        // Enough runs before measuring for every buffer that is kept between publishes (a
+        // LoopFlusher's two swapped arrays, a channel's outbound buffers) to have grown: the
+        // thresholds hold the steady state.
+        warmupIterations: 3,
         maxDuration: .seconds(2),
         maxIterations: 20
     )
