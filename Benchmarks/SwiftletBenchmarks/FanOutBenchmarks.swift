@@ -30,14 +30,20 @@ private final class FanOutFixture {
     let subscriberCount: Int
     private var channels: [EmbeddedChannel] = []
 
-    /// - Parameter subscriptionIdentifier: if set, every subscriber speaks MQTT 5 and subscribes
-    ///   with this Subscription Identifier, which makes its PUBLISH its own [MQTT-3.3.4-3].
-    init(subscriberCount: Int, loopCount: Int, subscriptionIdentifier: UInt32? = nil) throws {
+    /// - Parameters:
+    ///   - subscriptionIdentifier: if set, every subscriber speaks MQTT 5 and subscribes
+    ///     with this Subscription Identifier, which makes its PUBLISH its own [MQTT-3.3.4-3].
+    ///   - rooms: room policies (batch windows) of the broker.
+    init(
+        subscriberCount: Int, loopCount: Int, subscriptionIdentifier: UInt32? = nil, rooms: [RoomPolicy] = []
+    ) throws {
         self.subscriberCount = subscriberCount
         loops = (0..<loopCount).map { _ in EmbeddedEventLoop() }
         var logger = Logger(label: "benchmark")
         logger.logLevel = .critical
-        broker = Broker(configuration: BrokerConfiguration(), logger: logger)
+        var configuration = BrokerConfiguration()
+        configuration.rooms = rooms
+        broker = Broker(configuration: configuration, logger: logger)
         for number in 0..<subscriberCount {
             // Both versions on every loop: loop by `number % loopCount`, version by the quotient.
             var version: ProtocolVersion = (number / loopCount).isMultiple(of: 2) ? .v3_1_1 : .v5
@@ -144,5 +150,37 @@ func fanOutBenchmarks() {
         precondition(routed == fixture.subscriberCount, "routed to \(routed)")
         let written = try fixture.drain()
         precondition(written == fixture.subscriberCount, "\(written) PUBLISH packets written")
+    }
+
+    var batchFixture: FanOutFixture?
+    let messagesPerWindow = 10
+    // Counts the mallocs of one batch window of a live room (DESIGN §4.5): `messagesPerWindow`
+    // QoS 0 messages routed into a room with a 50 ms window, then the window's flush
+    // (`Broker.flushRoom`: one index lookup, one task per loop) and its delivery to 10,000
+    // subscribers on one loop, each of which takes one shared buffer holding all the window's
+    // PUBLISH packets (`SharedPublishBatch`, encoded once per protocol family). The count is per
+    // window and must not grow with the subscribers either.
+    Benchmark("FanOut.QoS0.10k.1loop.batchWindow", configuration: .init(maxIterations: 10)) { benchmark in
+        if batchFixture == nil {
+            batchFixture = try FanOutFixture(
+                subscriberCount: 10_000, loopCount: 1,
+                rooms: [RoomPolicy(filter: benchmarkRoomTopic, batchInterval: .milliseconds(50))])
+        }
+        let fixture = batchFixture!
+        let loop = fixture.loops[0]
+        let messages = (0..<messagesPerWindow).map { _ in
+            RoutedMessage(
+                topic: benchmarkRoomTopic, payload: benchmarkPayload, qos: .atMostOnce, retain: false,
+                publisherClientID: "publisher")
+        }
+        benchmark.startMeasurement()
+        for message in messages {
+            fixture.broker.route(message, from: nil, now: loop.now, on: loop)
+        }
+        loop.advanceTime(by: .milliseconds(50))
+        fixture.runLoops()
+        benchmark.stopMeasurement()
+        let written = try fixture.drain()
+        precondition(written == fixture.subscriberCount, "\(written) buffers written, one per subscriber expected")
     }
 }
