@@ -169,3 +169,37 @@ let package = Package(
         ),
     ]
 )
+
+// MARK: - Benchmarks (opt-in)
+
+// The allocation benchmarks (STYLE §4 "Benchmarks", §8.14) measure package-access APIs of
+// SwiftletMQTT and SwiftletBroker, which a nested package could not see, so they are a target of
+// this package. They and package-benchmark (ordo-one/benchmark) are added only when
+// SWIFTLET_BENCHMARKS is set, so the normal build and test neither resolve nor build them (the
+// pattern of hummingbird@2.28.1:Package.swift:209). Run them with scripts/benchmarks.sh.
+if Context.environment["SWIFTLET_BENCHMARKS"] != nil {
+    package.dependencies.append(
+        // The malloc interposer counts allocations without jemalloc. The package's other default
+        // trait, RuntimeInterposer, is only for retain/release counts on Swift 6.3 and would need
+        // ordo-one/swift-runtime-interposer as one more dependency: left off.
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"])
+    )
+    package.targets.append(
+        .executableTarget(
+            name: "SwiftletBenchmarks",
+            dependencies: [
+                "SwiftletBroker",
+                "SwiftletMQTT",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/SwiftletBenchmarks",
+            swiftSettings: swiftSettings,
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark")
+            ]
+        )
+    )
+}

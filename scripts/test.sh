@@ -11,7 +11,8 @@
 ##===----------------------------------------------------------------------===##
 
 # The test command: Swift unit tests, then the interop suite (real third-party
-# clients against the freshly built debug binary on 127.0.0.1). Both must pass.
+# clients against the freshly built debug binary on 127.0.0.1), then the allocation
+# benchmarks of the hot path against their thresholds. All must pass.
 #
 # Needs: a Swift toolchain, python3 with paho-mqtt 2.1 and pytest, and Debian's
 # mosquitto-clients (mosquitto_pub, mosquitto_sub, mosquitto_rr). `.ci/run` installs them.
@@ -30,3 +31,10 @@ export SWIFTLET_BIN="$bin_dir/swiftlet"
 export INTEROP_BROKER="${INTEROP_BROKER:-swiftlet}"
 
 python3 -m pytest -q Tests/InteropTests
+
+# The hot path's allocation budget (issue 5, STYLE §8.14): malloc counts of the benchmarks in
+# Benchmarks/SwiftletBenchmarks must equal Benchmarks/Thresholds/<swift version>/. A release
+# build in its own scratch path (.build-benchmarks); SWIFTLET_SKIP_BENCHMARKS=1 leaves it out.
+if [ -z "${SWIFTLET_SKIP_BENCHMARKS:-}" ]; then
+    bash scripts/benchmarks.sh check
+fi

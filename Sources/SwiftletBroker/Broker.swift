@@ -253,15 +253,30 @@ package final class Broker: Sendable {
     private static func groupedByLoop(
         _ matches: [SubscriptionMatch<SessionHandle>]
     ) -> [(loop: any EventLoop, matches: [SubscriptionMatch<SessionHandle>])] {
-        // Few loops (one per core): a linear scan beats hashing here.
-        var groups: [(loop: any EventLoop, matches: [SubscriptionMatch<SessionHandle>])] = []
+        // Few loops (one per core): a linear scan beats hashing here. The first pass only counts,
+        // so that each loop's share is allocated once at its final size rather than grown
+        // append by append, and subscribers that all share one loop get the index's array
+        // itself: no allocation per delivery (issue 5, Benchmarks/SwiftletBenchmarks).
+        var loops: [(loop: any EventLoop, count: Int)] = []
         for match in matches {
             let loop = match.subscriber.eventLoop
-            if let index = groups.firstIndex(where: { $0.loop === loop }) {
-                groups[index].matches.append(match)
+            if let index = loops.firstIndex(where: { $0.loop === loop }) {
+                loops[index].count += 1
             } else {
-                groups.append((loop, [match]))
+                loops.append((loop, 1))
             }
+        }
+        if loops.count == 1 {
+            return [(loops[0].loop, matches)]
+        }
+        var groups = loops.map { entry in
+            var group: (loop: any EventLoop, matches: [SubscriptionMatch<SessionHandle>]) = (entry.loop, [])
+            group.matches.reserveCapacity(entry.count)
+            return group
+        }
+        for match in matches {
+            let loop = match.subscriber.eventLoop
+            groups[loops.firstIndex(where: { $0.loop === loop })!].matches.append(match)
         }
         return groups
     }

@@ -39,6 +39,16 @@ extension SubscriptionIndex {
                 }
                 return
             }
+            // Room for every subscriber of this filter up front: one allocation per table instead of
+            // a growth series per publish (issue 5). Grown geometrically, since `reserveCapacity`
+            // alone would reallocate for every further filter that matches.
+            let needed = self.matches.count + subscriptions.count
+            if needed > self.matches.capacity {
+                self.matches.reserveCapacity(Swift.max(needed, 2 * self.matches.capacity))
+            }
+            if needed > self.nonSharedPositions.capacity {
+                self.nonSharedPositions.reserveCapacity(Swift.max(needed, 2 * self.nonSharedPositions.capacity))
+            }
             if self.nonSharedFilterCount == 2 {
                 for position in self.matches.indices where !self.matches[position].isShared {
                     self.nonSharedPositions[self.matches[position].subscriber] = position

@@ -83,15 +83,33 @@ package struct PublishEncodingCache {
         }
     }
 
-    private var entries: [(key: Key, bytes: ByteBuffer)] = []
+    private typealias Entry = (key: Key, bytes: ByteBuffer)
+
+    // The usual batch needs one or two encodings (3.1.1 and 5): they are kept inline, so the
+    // cache itself allocates nothing per batch (issue 5); further keys go to `more`.
+    private var first: Entry?
+    private var second: Entry?
+    private var more: [Entry] = []
 
     package init() {}
 
     /// The cached bytes for `key`, made by `encode` the first time.
     package mutating func bytes(for key: Key, encode: () -> ByteBuffer) -> ByteBuffer {
-        for entry in entries where entry.key == key { return entry.bytes }
+        guard let first else {
+            let bytes = encode()
+            self.first = (key, bytes)
+            return bytes
+        }
+        if first.key == key { return first.bytes }
+        guard let second else {
+            let bytes = encode()
+            self.second = (key, bytes)
+            return bytes
+        }
+        if second.key == key { return second.bytes }
+        for entry in more where entry.key == key { return entry.bytes }
         let bytes = encode()
-        entries.append((key, bytes))
+        more.append((key, bytes))
         return bytes
     }
 }
