@@ -115,6 +115,8 @@ final class BenchWorker: MQTTClientDelegate {
     private var schedule = PacingSchedule(totalRate: 0, publisherCount: 1)
     private var phaseStart: UInt64 = 0
     private var tickTask: Scheduled<Void>?
+    /// Bumped when a phase starts or stops: a tick of an older phase does nothing.
+    private var phaseGeneration = 0
     private var template: ByteBuffer
     // Closing.
     private var openConnections = 0
@@ -296,6 +298,7 @@ final class BenchWorker: MQTTClientDelegate {
     /// Starts a phase at `rate` messages per second for all `publisherCount` publishers of the
     /// run together; resets the phase counters.
     func startPhase(rate: Double, publisherCount: Int) {
+        self.stopPhase()
         self.resetCounters()
         self.schedule = PacingSchedule(totalRate: rate, publisherCount: publisherCount)
         self.phaseStart = NIODeadline.now().uptimeNanoseconds
@@ -308,13 +311,15 @@ final class BenchWorker: MQTTClientDelegate {
 
     /// Stops publishing; messages on their way still count.
     func stopPhase() {
+        self.phaseGeneration += 1
         self.tickTask?.cancel()
         self.tickTask = nil
     }
 
     private func scheduleTick(at deadline: NIODeadline) {
+        let generation = self.phaseGeneration
         self.tickTask = self.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
-            guard let self else { return }
+            guard let self, self.phaseGeneration == generation else { return }
             self.publishDue()
             // Deadlines on a fixed grid: a late tick does not shift the ones after it.
             let next = max(deadline + Self.tick, NIODeadline.now())
