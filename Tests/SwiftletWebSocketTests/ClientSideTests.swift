@@ -198,7 +198,7 @@ struct ClientSideTests {
 
 extension String {
     fileprivate func replacingFirstLine(with line: String) -> String {
-        guard let end = self.range(of: "\r\n") else { return line }
-        return line + self[end.lowerBound...]
+        let parts = self.split(separator: "\r\n", maxSplits: 1, omittingEmptySubsequences: false)
+        return parts.count == 2 ? line + "\r\n" + parts[1] : line
     }
 }
