@@ -124,6 +124,7 @@ let package = Package(
             dependencies: [
                 "SwiftletServer",
                 "SwiftletBench",
+                "SwiftletMQTT",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

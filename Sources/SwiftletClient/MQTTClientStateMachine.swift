@@ -96,8 +96,6 @@ package struct MQTTClientStateMachine: Sendable {
     /// QoS 2 messages received and delivered whose PUBREL has not come yet (MQTT 5 §4.3.3,
     /// method B: deliver on PUBLISH, then suppress a resent PUBLISH with the same identifier).
     private var awaitingRelease: Set<UInt16> = []
-    /// Outbound QoS 2 messages that got PUBREC and wait for PUBCOMP.
-    private var released: Set<UInt16> = []
     private var nextPacketID: UInt16 = 1
     private var pingOutstanding = false
 
@@ -176,14 +174,13 @@ package struct MQTTClientStateMachine: Sendable {
                 // MQTT 5 §4.3.3: a PUBREC with a failure reason ends the flow.
                 return self.complete(ack.packetID)
             }
-            self.released.insert(ack.packetID)
+            // The identifier stays in use until PUBCOMP [MQTT-4.3.3-2].
             return .reply(.pubrel(AckPacket(packetID: ack.packetID)))
         case .pubrel(let ack):
             // MQTT 5 §4.3.3: PUBCOMP, whether or not the identifier was known.
             self.awaitingRelease.remove(ack.packetID)
             return .reply(.pubcomp(AckPacket(packetID: ack.packetID)))
         case .pubcomp(let ack):
-            self.released.remove(ack.packetID)
             return self.complete(ack.packetID)
         case .suback(let suback):
             self.inUse.remove(suback.packetID)

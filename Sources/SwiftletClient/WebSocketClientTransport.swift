@@ -185,7 +185,7 @@ final class WebSocketClientTransport: ChannelDuplexHandler {
     private func frameReceived(_ frame: WebSocketFrame, context: ChannelHandlerContext) throws {
         guard case .process = self.closing.dataReceived() else { return }  // RFC 6455 §5.5.1
         switch try self.tracker.frameReceived(frame) {
-        case .data(let payload, let messageStart, let messageEnd, let compressed, let opcode):
+        case .data(let payload, _, let messageEnd, let compressed, let opcode):
             guard opcode == .binary else {
                 // MQTT packets travel in binary frames only [MQTT-6.0.0-1].
                 throw WebSocketProtocolError(closeCode: .unsupportedData, message: "MQTT needs binary frames")
@@ -195,7 +195,6 @@ final class WebSocketClientTransport: ChannelDuplexHandler {
                 return
             }
             // RFC 7692 §6.1: RSV1 marks the first frame; the tracker reports it for the whole message.
-            _ = messageStart
             if self.inflater == nil { self.inflater = try inflaters.take() }
             var output = context.channel.allocator.buffer(capacity: min(payload.readableBytes * 4, 64 * 1024))
             try self.inflater!.inflate(

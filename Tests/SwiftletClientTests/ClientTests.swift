@@ -405,6 +405,34 @@ struct WebSocketTransportTests {
         #expect(delegate.received.first?.payload == ByteBuffer(repeating: 0x61, count: 500))
     }
 
+    @Test("a ping is answered with a masked pong carrying the same data (RFC 6455 §5.5.2)")
+    func ping() throws {
+        let (channel, _) = try Self.open(deflate: false, answer: nil)
+        _ = try Self.clientBytes(channel)
+        var frame = ByteBuffer()
+        WebSocketFrameEncoder.encode(WebSocketFrame(opcode: .ping, payload: ByteBuffer(string: "tick")), into: &frame)
+        try channel.writeInbound(frame)
+        var pong = try #require(try channel.readOutbound(as: ByteBuffer.self))
+        var parser = WebSocketFrameParser(role: .server)  // the server's parser insists on the mask
+        let parsed = try #require(try parser.next(&pong))
+        #expect(parsed.opcode == .pong)
+        #expect(String(buffer: parsed.payload) == "tick")
+    }
+
+    @Test("a masked frame from the server fails the connection (RFC 6455 §5.1)")
+    func maskedFromServer() throws {
+        let (channel, delegate) = try Self.open(deflate: false, answer: nil)
+        _ = try Self.clientBytes(channel)
+        var frame = ByteBuffer()
+        WebSocketFrameEncoder.encodeMasked(
+            WebSocketFrame(opcode: .binary, payload: ByteBuffer(bytes: [0x20, 0x02, 0, 0])),
+            maskingKey: WebSocketMaskingKey(1, 2, 3, 4), into: &frame)
+        try channel.writeInbound(frame)
+        channel.embeddedEventLoop.run()
+        #expect(delegate.connected.isEmpty)
+        #expect(delegate.closed.first??.contains("masked") == true)
+    }
+
     @Test("a wrong Sec-WebSocket-Accept fails the connection before CONNECT")
     func badAccept() throws {
         let channel = EmbeddedChannel()
