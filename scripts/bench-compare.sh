@@ -221,6 +221,8 @@ for k, members in groups.items():
     print("| figure | " + " | ".join(brokers) + " |")
     print("|---|" + "---:|" * len(brokers))
     for name, col, higher in figures:
+        if scenario == "connections" and col == "loss_pct":
+            continue
         values = []
         for m in members:
             try:
