@@ -95,8 +95,17 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+# N distinct free loopback ports: all sockets stay bound until every port is chosen, so the same
+# port is never handed out twice.
+free_ports() {
+    python3 -c '
+import socket, sys
+socks = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+for s in socks:
+    s.close()' "$1"
 }
 
 wait_port() {
@@ -116,17 +125,14 @@ wait_port() {
 
 # Starts $1 on fresh ports; sets BROKER_PID, MQTT_PORT and WS_PORT.
 start_broker() {
-    local kind=$1
-    MQTT_PORT=$(free_port)
-    WS_PORT=$(free_port)
+    local kind=$1 client_port
+    read -r MQTT_PORT WS_PORT client_port <<<"$(free_ports 3)"
     case "$kind" in
     swiftlet)
         "$SWIFTLET" serve --mqtt "$HOST:$MQTT_PORT" --http "$HOST:$WS_PORT" --log-level warning \
             >"$WORK/broker.log" 2>&1 &
         ;;
     nats)
-        local client_port
-        client_port=$(free_port)
         rm -rf "$WORK/jetstream"
         cat >"$WORK/nats.conf" <<CONF
 listen: "$HOST:$client_port"
