@@ -141,8 +141,11 @@ package struct BenchConfiguration: Sendable {
     }
 
     /// The topic of a room; `run` keeps concurrent runs apart.
+    ///
+    /// Kept to 15 UTF-8 bytes for up to 10,000 rooms: Swift stores such strings inline, so the
+    /// topic a subscriber decodes from every PUBLISH costs no allocation.
     package func topic(room: Int, run: String) -> String {
-        "bench/\(run)/\(room)"
+        "sb/\(run)/\(room)"
     }
 }
 

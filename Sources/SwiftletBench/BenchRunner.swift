@@ -71,7 +71,8 @@ package final class BenchRunner {
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
         defer { try? group.syncShutdownGracefully() }
-        let runID = String(UInt32.random(in: 0x1000_0000 ... .max), radix: 16)
+        // Six hex digits: short enough to keep every topic a small (inline) string.
+        let runID = String(UInt32.random(in: 0x10_0000 ... 0xFF_FFFF), radix: 16)
 
         // Clients go round-robin over the loops.
         var loops: [any EventLoop] = []
@@ -158,6 +159,7 @@ package final class BenchRunner {
             }
             results.append(result)
             self.summary(result.summaryLine)
+            self.appendCSV(result)
             if configuration.ramp?.failure(of: outcomes.last!) != nil { break }
         }
         if let ramp = configuration.ramp {
@@ -216,7 +218,6 @@ package final class BenchRunner {
                 / Double(totals.windowDeliveries)
             result.brokerRSSKiB = brokerAfter.residentKiB
         }
-        self.appendCSV(result)
         return result
     }
 
