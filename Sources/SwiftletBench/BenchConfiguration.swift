@@ -123,7 +123,8 @@ package struct BenchConfiguration: Sendable {
         }
         if self.rooms < 1 { return "--rooms must be at least 1" }
         if self.size < BenchPayload.headerSize || self.size > 1 << 20 {
-            return "--size must be \(BenchPayload.headerSize)...\(1 << 20) bytes (the header takes \(BenchPayload.headerSize))"
+            return "--size must be \(BenchPayload.headerSize)...\(1 << 20) bytes (the header takes "
+                + "\(BenchPayload.headerSize))"
         }
         if self.scenario == .fanout && (self.publishers < 1 || self.subscribers < 1) {
             return "fanout needs at least one publisher and one subscriber"

@@ -107,7 +107,8 @@ package final class BenchRunner {
         self.progress(
             "[\(configuration.scenario.rawValue)] connected \(totals.connected)/\(planned.count) in "
                 + "\(BenchResult.format(connectSeconds, decimals: 2)) s (\(BenchResult.format(connectRate))/s)"
-                + (totals.failedConnections > 0 ? ", \(totals.failedConnections) failed: \(totals.firstError ?? "?")" : ""))
+                + (totals.failedConnections > 0
+                    ? ", \(totals.failedConnections) failed: \(totals.firstError ?? "?")" : ""))
         if totals.connected == 0 {
             throw BenchError("no connection succeeded: \(totals.firstError ?? "unknown error")")
         }
@@ -345,11 +346,13 @@ package final class BenchRunner {
             guard let now = try? self.collect(workers, latency: false) else { continue }
             let time = NIODeadline.now()
             let interval = max(Double((time - previousTime).nanoseconds) / 1e9, 1e-6)
+            let elapsed = BenchResult.format(Self.seconds(since: start))
+            let sentRate = Double(now.sent - min(now.sent, previous.sent)) / interval
+            let receivedRate = Double(now.received - min(now.received, previous.received)) / interval
             let lost = now.expected > now.unique ? now.expected - now.unique : 0
             self.progress(
-                "[\(self.configuration.scenario.rawValue) \(label) \(BenchResult.format(Self.seconds(since: start), decimals: 0))s] "
-                    + "sent \(BenchResult.format(Double(now.sent - min(now.sent, previous.sent)) / interval))/s "
-                    + "recv \(BenchResult.format(Double(now.received - min(now.received, previous.received)) / interval))/s "
+                "[\(self.configuration.scenario.rawValue) \(label) \(elapsed)s] "
+                    + "sent \(BenchResult.format(sentRate))/s recv \(BenchResult.format(receivedRate))/s "
                     + "p99 \(BenchResult.milliseconds(self.p99(workers))) ms "
                     + "in-flight/lost \(lost) dups \(now.duplicates) "
                     + "conns \(now.connected - now.droppedConnections)/\(self.configuration.plan.count)")

@@ -66,7 +66,8 @@ package struct WorkerSnapshot: Sendable {
 
 /// The latency histogram: microseconds from 1 µs to 60 s, three significant digits.
 package func makeLatencyHistogram() -> Histogram<UInt64> {
-    Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+    Histogram<UInt64>(
+        lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
 }
 
 /// The client connections of one event loop and their counters (STYLE §8.4: confined to the
@@ -367,7 +368,9 @@ final class BenchWorker: MQTTClientDelegate {
         guard let payload = BenchPayload(parsing: publish.payload) else { return }
         let now = NIODeadline.now().uptimeNanoseconds
         self.snapshot.received += 1
-        switch self.clients[client.tag].windows[payload.publisherID, default: SequenceWindow()].record(payload.sequence) {
+        let outcome = self.clients[client.tag].windows[payload.publisherID, default: SequenceWindow()]
+            .record(payload.sequence)
+        switch outcome {
         case .inOrder, .gap:
             break
         case .late:

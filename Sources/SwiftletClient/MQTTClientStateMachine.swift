@@ -168,7 +168,8 @@ package struct MQTTClientStateMachine: Sendable {
             guard self.inUse.contains(ack.packetID) else {
                 // MQTT 5 §4.3.3: answer an unknown identifier with PUBREL 0x92 so the server can
                 // finish; 3.1.1 has no reason code, so a plain PUBREL.
-                return .reply(.pubrel(AckPacket(packetID: ack.packetID, reasonCode: self.version == .v5 ? ReasonCode(0x92) : .success)))
+                let reasonCode = self.version == .v5 ? ReasonCode(0x92) : ReasonCode.success
+                return .reply(.pubrel(AckPacket(packetID: ack.packetID, reasonCode: reasonCode)))
             }
             if ack.reasonCode.isFailure {
                 // MQTT 5 §4.3.3: a PUBREC with a failure reason ends the flow.

@@ -80,7 +80,8 @@ package enum WebSocketClientHandshake {
         for line in lines where !line.isEmpty {
             guard let colon = line.firstIndex(of: ":") else { return nil }
             let value = line[line.index(after: colon)...].trimmingPrefix(while: { $0 == " " || $0 == "\t" })
-            headers.append((String(line[..<colon]), String(value.reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())))
+            let trimmed = value.reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed()
+            headers.append((String(line[..<colon]), String(trimmed)))
         }
         return (status, headers)
     }
@@ -128,7 +129,8 @@ package enum WebSocketClientHandshake {
         for value in headers.values(named: "sec-websocket-extensions") {
             for element in ExtensionHeaderParser.elements(of: Substring(value)) {
                 guard let offer = ExtensionHeaderParser.offer(from: element),
-                    offer.name.lowercased() == PerMessageDeflateNegotiation.extensionName, offeredDeflate, deflate == nil
+                    offer.name.lowercased() == PerMessageDeflateNegotiation.extensionName,
+                    offeredDeflate, deflate == nil
                 else {
                     throw Failure("the server accepted an extension that was not offered: \(element)")
                 }
