@@ -64,6 +64,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Layer 0: credential formats, signatures and tokens. No NIO.
+        .target(
+            name: "SwiftletAuth",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto")
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Layer 1: sessions, routing, fan-out. NIOCore only: no sockets, no transports.
         .target(
             name: "SwiftletBroker",
@@ -124,6 +132,7 @@ let package = Package(
             dependencies: [
                 "SwiftletServer",
                 "SwiftletBench",
+                "SwiftletAuth",
                 "SwiftletMQTT",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -153,6 +162,11 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SwiftletAuthTests",
+            dependencies: ["SwiftletAuth"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

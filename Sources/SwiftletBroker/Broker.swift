@@ -25,8 +25,11 @@ package final class Broker: Sendable {
     package let retained: RetainedStore
     /// Write-through storage of what must survive a restart.
     package let store: any SessionStore
+    /// Topics under room policies: batch windows, rate ceilings and their counters.
+    package let rooms: RoomTable
 
     private let index = Mutex(SubscriptionIndex<SessionHandle>())
+    private let loops = LoopContexts()
     private let sessions = Mutex([String: SessionHandle]())
 
     package init(configuration: BrokerConfiguration, logger: Logger, store: any SessionStore = MemorySessionStore()) {
@@ -34,6 +37,7 @@ package final class Broker: Sendable {
         self.logger = logger
         self.store = store
         self.retained = RetainedStore(limit: configuration.maxRetainedMessages, store: store)
+        self.rooms = RoomTable(policies: configuration.rooms, maxRooms: configuration.maxRooms)
     }
 
     // MARK: - Sessions
@@ -56,7 +60,7 @@ package final class Broker: Sendable {
             // A resumed session may still receive messages forwarded from the old loop; until
             // they are through, direct deliveries to the new handle wait (DESIGN §4.7).
             let handle = SessionHandle(
-                clientID: clientID, eventLoop: eventLoop, broker: self,
+                clientID: clientID, eventLoop: eventLoop, broker: self, loop: loops.context(for: eventLoop, stats: stats),
                 awaitingPredecessor: previous != nil && !cleanStart)
             sessions[clientID] = handle
             return (handle, previous)
@@ -137,15 +141,21 @@ package final class Broker: Sendable {
     // MARK: - Routing
 
     /// Routes a message to every matching subscriber, or to the one client of a p2p topic.
-    /// Returns the number of sessions it was handed to.
+    /// Returns the number of sessions it was handed to; a message held for a room's batch window
+    /// counts as handed to one.
     ///
-    /// One index lookup per message; matches are grouped by event loop and each loop gets one
-    /// task that delivers to all of its subscribers and flushes each connection once
-    /// (DESIGN §4.2, §4.3). Tasks on one loop run in submission order, so messages from one
-    /// publisher reach each subscriber in publish order (DESIGN §4.7).
+    /// One index lookup per message (per batch window in a batched room); matches are grouped by
+    /// event loop and each loop gets one task that delivers to all of its subscribers and flushes
+    /// each connection once (DESIGN §4.2, §4.3). Tasks on one loop run in submission order, so
+    /// messages from one publisher reach each subscriber in publish order (DESIGN §4.7).
+    ///
+    /// - Parameter loop: where a room's batch window is timed when there is no publisher session
+    ///   (a will, the admin API); without either, the window is flushed at once.
     @discardableResult
-    package func route(_ message: RoutedMessage, from publisher: SessionHandle?, now: NIODeadline) -> Int {
-        stats.increment(.messagesReceived)
+    package func route(
+        _ message: RoutedMessage, from publisher: SessionHandle?, now: NIODeadline, on loop: (any EventLoop)? = nil
+    ) -> Int {
+        (publisher?.stats ?? stats).increment(.messagesReceived)
         if let target = P2PTopic.targetClientID(ofTopic: message.topic) {
             return routeP2P(message, to: target)
         }
@@ -153,12 +163,50 @@ package final class Broker: Sendable {
             stats.increment(.retainedRejected)
             logger.info("retained store full, message not retained", metadata: ["topic": "\(message.topic)"])
         }
+        var message = message
+        if !rooms.policies.isEmpty, let policy = rooms.policy(forTopic: message.topic) {
+            switch rooms.admit(&message, policy: policy, now: now) {
+            case .dropped:
+                stats.increment(.messagesDroppedRateCeiling)
+                return 0
+            case .batched(let flushIn, let dropped):
+                if dropped > 0 { stats.increment(.messagesDroppedRateCeiling, by: dropped) }
+                if let flushIn {
+                    let topic = message.topic
+                    if let loop = publisher?.eventLoop ?? loop {
+                        loop.scheduleTask(in: flushIn) { self.flushRoom(topic) }
+                    } else {
+                        flushRoom(topic)
+                    }
+                }
+                return 1
+            case .routeNow:
+                break
+            }
+        }
         return index.withLock { index in
             let matches = index.match(topic: message.topic, publisher: publisher)
             // Submitted under the lock: a session that moves loops (openSession) then sees every
             // delivery matched to its old handle queued before its forwarding marker.
             if !matches.isEmpty { dispatch(message, matches: matches) }
             return matches.count
+        }
+    }
+
+    /// Sends a room's batch window: one index lookup for all of its messages, one task per loop.
+    /// Runs under the room table's lock, so windows of one room leave in order (DESIGN §4.7).
+    func flushRoom(_ topic: String) {
+        rooms.flush(topic: topic) { messages, counters in
+            index.withLock { index in
+                // No publisher: no-local is applied per subscriber on its loop, where the
+                // subscription options are (see SessionHandle.deliverBatch).
+                let matches = index.match(topic: topic, publisher: nil)
+                guard !matches.isEmpty else { return }
+                let batch = RoomDelivery(topic: topic, messages: messages, room: counters)
+                for (loop, matches) in Self.groupedByLoop(matches) {
+                    loop.execute { Self.deliver(batch, to: matches, now: loop.now) }
+                }
+            }
         }
     }
 
@@ -187,6 +235,14 @@ package final class Broker: Sendable {
     }
 
     private func dispatch(_ message: RoutedMessage, matches: [SubscriptionMatch<SessionHandle>]) {
+        for (loop, matches) in Self.groupedByLoop(matches) {
+            loop.execute { Self.deliver(message, to: matches, now: loop.now) }
+        }
+    }
+
+    private static func groupedByLoop(
+        _ matches: [SubscriptionMatch<SessionHandle>]
+    ) -> [(loop: any EventLoop, matches: [SubscriptionMatch<SessionHandle>])] {
         // Few loops (one per core): a linear scan beats hashing here.
         var groups: [(loop: any EventLoop, matches: [SubscriptionMatch<SessionHandle>])] = []
         for match in matches {
@@ -197,21 +253,15 @@ package final class Broker: Sendable {
                 groups.append((loop, [match]))
             }
         }
-        for group in groups {
-            let matches = group.matches
-            let loop = group.loop
-            loop.execute {
-                Self.deliver(message, to: matches, now: loop.now)
-            }
-        }
+        return groups
     }
 
-    /// Runs on the subscribers' loop: encode once, write to every subscriber, flush each once.
+    /// Runs on the subscribers' loop: encode once, write to every subscriber; each touched
+    /// connection is flushed once, after this and the other tasks already queued (LoopFlusher).
     private static func deliver(
         _ message: RoutedMessage, to matches: [SubscriptionMatch<SessionHandle>], now: NIODeadline
     ) {
         var cache = PublishEncodingCache()
-        var touched: [SessionHandle] = []
         for match in matches {
             let qos = min(message.qos, match.qos)
             // Retain-as-published, else 0 on a normal delivery [MQTT-3.3.1-12] [MQTT-3.3.1-13].
@@ -220,14 +270,57 @@ package final class Broker: Sendable {
                 message, qos: qos, retain: retain, subscriptionIdentifiers: match.subscriptionIdentifiers,
                 now: now, cache: &cache)
             {
-                touched.append(match.subscriber)
+                match.subscriber.flusher.flushSoon(match.subscriber)
             }
         }
-        for session in touched { session.flushConnection() }
+    }
+
+    /// Runs on the subscribers' loop for a room's batch window: every subscriber that takes the
+    /// window as QoS 0 with no per-subscriber bytes gets one shared buffer holding all of its
+    /// PUBLISH packets, encoded once per protocol family (DESIGN §4.4, §4.5); the others get the
+    /// messages one by one, in order.
+    private static func deliver(
+        _ batch: RoomDelivery, to matches: [SubscriptionMatch<SessionHandle>], now: NIODeadline
+    ) {
+        var shared = SharedPublishBatch(batch, now: now)
+        var caches = [PublishEncodingCache](repeating: PublishEncodingCache(), count: batch.messages.count)
+        for match in matches {
+            let session = match.subscriber
+            if match.subscriptionIdentifiers.isEmpty, match.qos == .atMostOnce || shared.isAllQoS0 {
+                switch session.deliverBatch(
+                    &shared, retainAsPublished: match.retainAsPublished, checkNoLocal: !match.isShared)
+                {
+                case .written:
+                    session.flusher.flushSoon(session)
+                    continue
+                case .dropped:
+                    continue
+                case .unshareable:
+                    break
+                }
+            }
+            let skipOwn =
+                !match.isShared && shared.hasMessage(from: session.clientID)
+                && session.suppressesOwnMessages(topic: batch.topic)
+            var wrote = false
+            for (position, message) in batch.messages.enumerated() {
+                // No-local [MQTT-3.8.3-3], which the batch's publisher-less lookup could not apply.
+                if skipOwn, message.publisherClientID == session.clientID { continue }
+                let qos = min(message.qos, match.qos)
+                let retain = match.retainAsPublished && message.retain
+                if session.deliver(
+                    message, qos: qos, retain: retain, subscriptionIdentifiers: match.subscriptionIdentifiers,
+                    now: now, cache: &caches[position])
+                {
+                    wrote = true
+                }
+            }
+            if wrote { session.flusher.flushSoon(session) }
+        }
     }
 
     /// Publishes a will message as if its client had sent it (MQTT 5 §3.1.2.5).
-    func publishWill(_ will: WillMessage, clientID: String, now: NIODeadline) {
+    func publishWill(_ will: WillMessage, clientID: String, now: NIODeadline, on loop: any EventLoop) {
         stats.increment(.willsPublished)
         let publish = PublishPacket(
             topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain,
@@ -236,7 +329,7 @@ package final class Broker: Sendable {
         // Will properties that only concern the will itself are not forwarded.
         message.properties.removeAll(identifier: Property.willDelayInterval(0).identifier)
         logger.debug("publishing will", metadata: ["client.id": "\(clientID)", "topic": "\(will.topic)"])
-        route(message, from: nil, now: now)
+        route(message, from: nil, now: now, on: loop)
     }
 
     // MARK: - Shutdown

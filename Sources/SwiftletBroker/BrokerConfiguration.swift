@@ -48,8 +48,26 @@ package struct BrokerConfiguration: Sendable, Hashable {
     package var maxRetainedMessages: Int = 100_000
     /// Queue QoS 0 messages for offline persistent sessions (Mosquitto's queue_qos0_messages).
     package var queueQoS0Offline: Bool = false
+    /// Room policies by topic filter (DESIGN §5): batch window, rate ceiling, per-client rate.
+    /// The first policy whose filter matches a topic governs it.
+    package var rooms: [RoomPolicy] = []
+    /// Rooms tracked at most (topics under a policy); idle ones are forgotten past it.
+    package var maxRooms: Int = 100_000
+    /// What happens when a connected subscriber's session queue is full (DESIGN §4.6).
+    package var slowConsumerPolicy: SlowConsumerPolicy = .drop
     /// Whether clients may connect without credentials.
     package var allowAnonymous: Bool = true
 
     package init() {}
+}
+
+/// What the broker does when a connected subscriber cannot keep up and its session queue of
+/// QoS 1/2 messages is full (DESIGN §4.6). QoS 0 messages to a subscriber whose connection is
+/// not writable are always dropped and counted.
+package enum SlowConsumerPolicy: String, Sendable, Hashable, CaseIterable {
+    /// Drop the new message and count it; the client stays connected.
+    case drop
+    /// Drop the new message, count it, and disconnect the client (MQTT 5: 0x97, quota exceeded);
+    /// a persistent session keeps its queue for the next connection.
+    case disconnect
 }

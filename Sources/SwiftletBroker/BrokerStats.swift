@@ -10,11 +10,12 @@
 //===----------------------------------------------------------------------===//
 import Synchronization
 
-/// Counters of the broker, readable as a BrokerStats/Snapshot at any time.
+/// Counters of the broker, readable at any time.
 ///
-/// Relaxed atomics: each counter is independent and only ever summed for reporting.
-/// > Note: the per-delivery counters are shared by all event loops; per-loop counters summed at
-/// > scrape time (STYLE §8.15) are the planned next step once fan-out is tuned (issue 5).
+/// Relaxed atomics: each counter is independent and only ever summed for reporting. Events of the
+/// delivery path are counted in a shard per event loop (``shard()``), so that loops never write
+/// to the same cache line; reading a counter sums the shards (STYLE §8.15). Rare events (connects,
+/// takeovers, refusals) go to the root directly.
 package final class BrokerStats: @unchecked Sendable {
     package enum Counter: Int, CaseIterable, Sendable {
         case connectionsCurrent
@@ -33,6 +34,9 @@ package final class BrokerStats: @unchecked Sendable {
         case messagesDroppedTooLarge
         case messagesDroppedExpired
         case messagesDroppedNoSession
+        case messagesDroppedRateCeiling
+        case messagesDroppedClientRate
+        case slowConsumersDisconnected
         case subscriptionsRejected
         case publishesRejected
         case retainedRejected
@@ -41,18 +45,31 @@ package final class BrokerStats: @unchecked Sendable {
 
     // Atomic is not copyable and needs a stable address, so the counters live in one
     // allocation owned by this object; only atomic operations touch it (hence @unchecked).
+    // Padded by a cache line on both sides so that two shards never share one.
+    private let storage: UnsafeMutablePointer<Atomic<Int>>
     private let counters: UnsafeMutablePointer<Atomic<Int>>
+    private static let padding = 8
+    private let shards = Mutex<[BrokerStats]>([])
 
     package init() {
-        counters = .allocate(capacity: Counter.allCases.count)
-        for index in 0..<Counter.allCases.count {
-            (counters + index).initialize(to: Atomic(0))
+        let capacity = Counter.allCases.count + 2 * Self.padding
+        storage = .allocate(capacity: capacity)
+        for index in 0..<capacity {
+            (storage + index).initialize(to: Atomic(0))
         }
+        counters = storage + Self.padding
     }
 
     deinit {
-        counters.deinitialize(count: Counter.allCases.count)
-        counters.deallocate()
+        storage.deinitialize(count: Counter.allCases.count + 2 * Self.padding)
+        storage.deallocate()
+    }
+
+    /// A new shard for one event loop, summed into this object's readings.
+    package func shard() -> BrokerStats {
+        let shard = BrokerStats()
+        shards.withLock { $0.append(shard) }
+        return shard
     }
 
     @inline(__always)
@@ -66,7 +83,8 @@ package final class BrokerStats: @unchecked Sendable {
     }
 
     package subscript(_ counter: Counter) -> Int {
-        counters[counter.rawValue].load(ordering: .relaxed)
+        let own = counters[counter.rawValue].load(ordering: .relaxed)
+        return shards.withLock { shards in shards.reduce(own) { $0 + $1[counter] } }
     }
 
     /// All counters at one moment, by name, for logs, tests and (later) the admin API.

@@ -110,6 +110,17 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .long, help: "Longest session expiry in seconds, also for 3.1.1 persistent sessions (default 604800).")
     var maxSessionExpiry: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Room policy: a topic filter, then batch_ms=N, rate_limit=N/s, overflow=drop_newest|drop_oldest|sample, client_rate_limit=N/s; repeatable.",
+        valueName: "'FILTER key=value ...'"))
+    var room: [String] = []
+
+    @Option(name: .long, help: "Rooms (topics under a room policy) tracked at most (default 100000).")
+    var maxRooms: String?
+
+    @Option(name: .long, help: "When a connected client's session queue is full: drop or disconnect (default drop).")
+    var slowConsumerPolicy: String?
+
     /// Defaults, then the config file, then flags.
     func resolve() throws(ConfigurationError) -> ServerConfiguration {
         var configuration = ServerConfiguration()
@@ -125,7 +136,8 @@ struct ServerOptions: ParsableArguments {
             ("max-outbound-bytes", maxOutboundBytes), ("max-retained-messages", maxRetainedMessages), ("queue-qos0-offline", queueQos0Offline), ("max-connections", maxConnections),
             ("connect-timeout", connectTimeout), ("max-keepalive", maxKeepalive),
             ("topic-alias-maximum", topicAliasMaximum), ("max-session-expiry", maxSessionExpiry),
-        ]
+            ("max-rooms", maxRooms), ("slow-consumer-policy", slowConsumerPolicy),
+        ] + room.map { ("room", $0) }
         for case (let key, let value?) in flags {
             try configuration.apply(key: key, value: value)
         }

@@ -24,6 +24,9 @@ struct SwiftletCommand: ParsableCommand {
 
             Documentation: README.md and docs/ in the repository.
             """,
-        subcommands: [ServeCommand.self, CheckConfigCommand.self, DevCertCommand.self, BenchCommand.self]
+        subcommands: [
+            ServeCommand.self, CheckConfigCommand.self, DevCertCommand.self, SignCommand.self, TokenCommand.self,
+            BenchCommand.self,
+        ]
     )
 }

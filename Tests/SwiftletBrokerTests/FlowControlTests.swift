@@ -250,7 +250,7 @@ struct FlowControlTests {
         try fast.subscribe("chat/room", qos: .atLeastOnce)
         let publisher = try broker.connected("pub")
 
-        slow.channel.isWritable = false
+        slow.setWritable(false)
         try publisher.publish("chat/room", "qos0")
         try publisher.publish("chat/room", "qos1", qos: .atLeastOnce)
         #expect(try slow.all().isEmpty)
@@ -259,8 +259,7 @@ struct FlowControlTests {
         // The slow subscriber costs the others nothing.
         #expect(try fast.publishes().map(\.payloadString) == ["qos0", "qos1"])
 
-        slow.channel.isWritable = true
-        slow.channel.pipeline.fireChannelWritabilityChanged()
+        slow.setWritable(true)
         let delivered = try slow.publishes()
         #expect(delivered.map(\.payloadString) == ["qos1"])
         #expect(delivered.first?.qos == .atLeastOnce)

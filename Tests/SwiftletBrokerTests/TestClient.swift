@@ -164,6 +164,14 @@ final class TestClient {
 
     var isActive: Bool { channel.isActive }
 
+    /// Sets the channel's writability and fires the event, as a real channel does when its
+    /// outbound buffer crosses a water mark.
+    func setWritable(_ writable: Bool) {
+        channel.isWritable = writable
+        channel.pipeline.fireChannelWritabilityChanged()
+        broker.run()
+    }
+
     /// Closes the socket without DISCONNECT, as a crashed client would.
     func drop() throws {
         try channel.close().wait()

@@ -196,4 +196,50 @@ struct ConfigurationFileTests {
         }
         #expect(error?.description.hasPrefix("cannot read config file '\(path)'") == true)
     }
+
+    // MARK: - Room policies (DESIGN §5)
+
+    @Test("rooms: a list of policies, in order")
+    func rooms() throws {
+        let yaml = """
+            rooms:
+              - match: "live/#"
+                batch_ms: 30
+                rate_limit: 500/s
+                overflow: drop_oldest
+                client_rate_limit: 2/s
+              - match: chat/+
+                batch_ms: 5
+            slow-consumer-policy: disconnect
+            """
+        var configuration = ServerConfiguration()
+        try configuration.apply(yaml: yaml, source: Self.source)
+        #expect(
+            configuration.broker.rooms == [
+                RoomPolicy(
+                    filter: "live/#", batchInterval: .milliseconds(30), rateLimit: 500, overflow: .dropOldest,
+                    clientRateLimit: 2),
+                RoomPolicy(filter: "chat/+", batchInterval: .milliseconds(5)),
+            ])
+        #expect(configuration.broker.slowConsumerPolicy == .disconnect)
+    }
+
+    @Test(
+        "a bad room policy names the file and what is wrong",
+        arguments: [
+            ("rooms: live/#\n", "'rooms' must be a list of room policies"),
+            ("rooms:\n  - live/#\n", "each entry of 'rooms' must be a mapping with a 'match' key"),
+            ("rooms:\n  - batch_ms: 30\n", "room: 'match' (a topic filter) is required"),
+            ("rooms:\n  - match: live/#\n    batch: 30\n", "room: unknown key 'batch'"),
+            ("rooms:\n  - match: live/#\n    batch_ms: 0\n", "room: batch_ms: expected milliseconds in 1...10000, got '0'"),
+            ("rooms:\n  - match: live/#\n    rate_limit: fast\n", "room: rate_limit: expected messages per second such as 500/s, got 'fast'"),
+            ("rooms:\n  - match: live/#\n    overflow: drop_all\n", "room: overflow: expected one of drop_newest, drop_oldest, sample, got 'drop_all'"),
+            ("rooms:\n  - match: live/#\n    rate_limit: 5\n    overflow: sample\n", "room: live/#: overflow sample needs batch_ms"),
+            ("rooms:\n  - match: live/#/x\n", "room: live/#/x: 'live/#/x' is not a topic filter"),
+        ]
+    )
+    func badRoom(_ yaml: String, _ expected: String) {
+        let description = yamlError(yaml)?.description ?? "no error"
+        #expect(description.hasPrefix("\(Self.source): \(expected)"), "\(description)")
+    }
 }

@@ -82,6 +82,13 @@ let settingCases: [SettingCase] = [
     SettingCase("max-keepalive", "120", range: 0...65_535) { $0.broker.maxKeepAlive = 120 },
     SettingCase("topic-alias-maximum", "0", range: 0...65_535) { $0.broker.topicAliasMaximum = 0 },
     SettingCase("max-session-expiry", "4294967295", range: 0...Int(UInt32.max)) { $0.broker.maxSessionExpiry = .max },
+    SettingCase("room", "live/# batch_ms=30 rate_limit=500/s overflow=drop_oldest client_rate_limit=2", malformed: ["", "batch_ms=30"]) {
+        $0.broker.rooms = [
+            RoomPolicy(filter: "live/#", batchInterval: .milliseconds(30), rateLimit: 500, overflow: .dropOldest, clientRateLimit: 2)
+        ]
+    },
+    SettingCase("max-rooms", "10", range: 1...10_000_000) { $0.broker.maxRooms = 10 },
+    SettingCase("slow-consumer-policy", "disconnect", malformed: ["", "kick"]) { $0.broker.slowConsumerPolicy = .disconnect },
 ]
 
 /// Field-by-field equality; `ServerConfiguration` itself is not `Equatable`.

@@ -74,6 +74,31 @@ struct WebSocketBridgeTests {
         #expect(resources.compressions == 0)
     }
 
+    @Test("An uncompressed fan-out message is framed once and shared from the second connection on")
+    func plainFrameShared() throws {
+        let loop = EmbeddedEventLoop()
+        let resources = WebSocketLoopResources(compressionLevel: 6)
+        let channels = try (0..<4).map { _ in try makeChannel(resources: resources, loop: loop, deflate: false) }
+        let message = ByteBuffer(string: "comment")
+        for channel in channels { try channel.writeOutbound(message) }
+        // The first connection gets header + payload (a buffer written once is never copied).
+        let header = try #require(try channels[0].readOutbound(as: ByteBuffer.self))
+        #expect(Array(header.readableBytesView) == [0x82, 7])
+        #expect(try channels[0].readOutbound(as: ByteBuffer.self) == message)
+        // The others share one buffer holding the whole frame (DESIGN §4.4).
+        let frames = try channels.dropFirst().map { try #require(try $0.readOutbound(as: ByteBuffer.self)) }
+        let expected = ByteBuffer(bytes: [0x82, 7] + Array("comment".utf8))
+        for (channel, frame) in zip(channels.dropFirst(), frames) {
+            #expect(frame == expected)
+            #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
+        }
+        let storage = Set(frames.map { $0.withUnsafeReadableBytes { UnsafeRawPointer($0.baseAddress) } })
+        #expect(storage.count == 1)
+        // A different message starts over.
+        try channels[1].writeOutbound(ByteBuffer(string: "other"))
+        #expect(try channels[1].readOutbound(as: ByteBuffer.self).map { Array($0.readableBytesView) } == [0x82, 5])
+    }
+
     @Test("Binary frames reach the MQTT side; ping gets a pong with the same payload")
     func inboundFrames() throws {
         let loop = EmbeddedEventLoop()

@@ -29,6 +29,9 @@ package struct RoutedMessage: Sendable {
     package var expiry: NIODeadline?
     /// The client ID of the publisher, for no-local and logging; nil for broker-made messages.
     package var publisherClientID: String?
+    /// The room the message was published into, when a room policy governs its topic: drops on
+    /// the way to slow subscribers are counted there too (DESIGN §4.6).
+    package var room: RoomCounters?
 
     package init(
         topic: String,

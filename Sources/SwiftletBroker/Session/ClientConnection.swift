@@ -22,14 +22,26 @@ package protocol ClientConnection: AnyObject {
     var sendWindow: Int { get }
 
     /// Writes one PUBLISH; does not flush. Returns false if the packet was not written because it
-    /// exceeds the client's Maximum Packet Size [MQTT-3.1.2-24].
+    /// exceeds the client's Maximum Packet Size [MQTT-3.1.2-24]. Takes the message's parts rather
+    /// than an ``OutboundDelivery`` so that the QoS 0 path copies nothing per subscriber.
     func writePublish(
-        _ delivery: OutboundDelivery,
+        _ message: RoutedMessage,
+        qos: QoS,
+        retain: Bool,
+        subscriptionIdentifiers: [UInt32],
         packetID: UInt16?,
         dup: Bool,
         now: NIODeadline,
         cache: inout PublishEncodingCache
     ) -> Bool
+    /// Whether this connection takes PUBLISH bytes shared with other subscribers (it uses no
+    /// per-subscriber encoding such as outbound topic aliases).
+    var acceptsSharedPublishes: Bool { get }
+    /// The client's Maximum Packet Size (MQTT 5 §3.1.2.11.4); `Int.max` when it stated none.
+    var maximumPacketSize: Int { get }
+    /// Writes bytes holding whole PUBLISH packets encoded for this connection's protocol family
+    /// and shared with other subscribers; does not flush.
+    func writeShared(_ bytes: ByteBuffer)
     /// Writes a control packet; does not flush.
     func writePacket(_ packet: MQTTPacket)
     /// Flushes what was written since the last flush, once.
@@ -39,6 +51,18 @@ package protocol ClientConnection: AnyObject {
     /// The broker is shutting down or the session was ended: send DISCONNECT where the version
     /// has it, then close.
     func disconnect(reason: ReasonCode, reasonString: String?)
+}
+
+extension ClientConnection {
+    /// Writes a queued or in-flight delivery; see ``writePublish(_:qos:retain:subscriptionIdentifiers:packetID:dup:now:cache:)``.
+    func writePublish(
+        _ delivery: OutboundDelivery, packetID: UInt16?, dup: Bool, now: NIODeadline, cache: inout PublishEncodingCache
+    ) -> Bool {
+        writePublish(
+            delivery.message, qos: delivery.qos, retain: delivery.retain,
+            subscriptionIdentifiers: delivery.subscriptionIdentifiers, packetID: packetID, dup: dup, now: now,
+            cache: &cache)
+    }
 }
 
 /// The encoded bytes of one message, shared by every subscriber that takes them unchanged

@@ -13,31 +13,45 @@ import NIOCore
 import SwiftletMQTT
 
 extension MQTTConnectionHandler: ClientConnection {
-    package var isWritable: Bool { context?.channel.isWritable ?? false }
+    package var isWritable: Bool { context != nil && channelWritable }
+
+    /// Shared encodings carry no topic alias: a client that takes aliases gets its own bytes.
+    package var acceptsSharedPublishes: Bool { clientTopicAliasMaximum == 0 }
+
+    package var maximumPacketSize: Int { clientMaximumPacketSize }
+
+    package func writeShared(_ bytes: ByteBuffer) {
+        guard let context else { return }
+        context.write(wrapOutboundOut(bytes), promise: nil)
+        needsFlush = true
+    }
 
     /// The client's Receive Maximum, capped by the broker's own window: sending fewer than a
     /// client allows is always allowed, and it bounds what one session holds in flight.
     package var sendWindow: Int { min(clientReceiveMaximum, broker.configuration.maxInflight) }
 
     package func writePublish(
-        _ delivery: OutboundDelivery,
+        _ message: RoutedMessage,
+        qos: QoS,
+        retain: Bool,
+        subscriptionIdentifiers: [UInt32],
         packetID: UInt16?,
         dup: Bool,
         now: NIODeadline,
         cache: inout PublishEncodingCache
     ) -> Bool {
         guard let context else { return true }
-        let lifetime = delivery.message.remainingLifetime(now: now)
+        let lifetime = message.remainingLifetime(now: now)
 
         // Encode once (DESIGN §4.4): a QoS 0 message without per-subscriber properties has the
         // same bytes for every subscriber of the same protocol family.
-        if delivery.qos == .atMostOnce, delivery.subscriptionIdentifiers.isEmpty, clientTopicAliasMaximum == 0 {
+        if qos == .atMostOnce, subscriptionIdentifiers.isEmpty, clientTopicAliasMaximum == 0 {
             let isMQTT5 = protocolVersion == .v5
-            let key = PublishEncodingCache.Key(isMQTT5: isMQTT5, retain: delivery.retain, lifetime: lifetime)
+            let key = PublishEncodingCache.Key(isMQTT5: isMQTT5, retain: retain, lifetime: lifetime)
             let bytes = cache.bytes(for: key) {
                 encodePublish(
-                    delivery, topic: delivery.message.topic, packetID: nil, dup: false,
-                    properties: isMQTT5 ? forwardedProperties(delivery, lifetime: lifetime) : [],
+                    message, topic: message.topic, qos: qos, retain: retain, packetID: nil, dup: false,
+                    properties: isMQTT5 ? message.forwardedProperties(lifetime: lifetime) : [],
                     allocator: context.channel.allocator)
             }
             guard bytes.readableBytes <= clientMaximumPacketSize else { return false }
@@ -46,11 +60,11 @@ extension MQTTConnectionHandler: ClientConnection {
             return true
         }
 
-        var topic = delivery.message.topic
+        var topic = message.topic
         var properties: Properties = []
         var newAlias: UInt16? = nil
         if protocolVersion == .v5 {
-            properties = forwardedProperties(delivery, lifetime: lifetime)
+            properties = message.forwardedProperties(lifetime: lifetime, subscriptionIdentifiers: subscriptionIdentifiers)
             if clientTopicAliasMaximum > 0 {
                 // Aliases the server chooses towards the client (MQTT 5 §3.3.2.3.4): the first
                 // message of a topic carries topic and alias, later ones the alias alone.
@@ -65,19 +79,19 @@ extension MQTTConnectionHandler: ClientConnection {
             }
         }
         let packet = PublishPacket(
-            topic: topic, payload: delivery.message.payload, qos: delivery.qos, retain: delivery.retain,
+            topic: topic, payload: message.payload, qos: qos, retain: retain,
             dup: dup, packetID: packetID, properties: properties)
         let size = MQTTPacketEncoder.encodedSize(.publish(packet), version: protocolVersion)
         // Never send a packet larger than the client's Maximum Packet Size [MQTT-3.1.2-24].
         guard size <= clientMaximumPacketSize else { return false }
-        if let newAlias { outboundAliases[delivery.message.topic] = newAlias }
-        let payload = delivery.message.payload
+        if let newAlias { outboundAliases[message.topic] = newAlias }
+        let payload = message.payload
         if payload.readableBytes >= Self.sharedPayloadThreshold {
             // Per-subscriber header, shared payload: the two buffers leave in one writev and the
             // payload is never copied per subscriber (DESIGN §4.4, STYLE §8.5).
             var header = context.channel.allocator.buffer(capacity: size - payload.readableBytes)
             MQTTPacketEncoder.encodePublishHeader(
-                topic: topic, payloadLength: payload.readableBytes, qos: delivery.qos, retain: delivery.retain,
+                topic: topic, payloadLength: payload.readableBytes, qos: qos, retain: retain,
                 dup: dup, packetID: packetID, properties: properties, version: protocolVersion, into: &header)
             context.write(wrapOutboundOut(header), promise: nil)
             context.write(wrapOutboundOut(payload), promise: nil)
@@ -94,26 +108,13 @@ extension MQTTConnectionHandler: ClientConnection {
     /// below it one small copy is cheaper than an extra iovec.
     static let sharedPayloadThreshold = 512
 
-    /// The message's forwarded properties plus the per-delivery ones: the remaining expiry
-    /// [MQTT-3.3.2-6] and the matching subscription identifiers [MQTT-3.3.4-3].
-    private func forwardedProperties(_ delivery: OutboundDelivery, lifetime: Int64?) -> Properties {
-        var properties = delivery.message.properties
-        if let lifetime {
-            properties.append(.messageExpiryInterval(UInt32(clamping: max(lifetime, 1))))
-        }
-        for identifier in delivery.subscriptionIdentifiers {
-            properties.append(.subscriptionIdentifier(identifier))
-        }
-        return properties
-    }
-
     private func encodePublish(
-        _ delivery: OutboundDelivery, topic: String, packetID: UInt16?, dup: Bool, properties: Properties,
-        allocator: ByteBufferAllocator
+        _ message: RoutedMessage, topic: String, qos: QoS, retain: Bool, packetID: UInt16?, dup: Bool,
+        properties: Properties, allocator: ByteBufferAllocator
     ) -> ByteBuffer {
         let packet = MQTTPacket.publish(
             PublishPacket(
-                topic: topic, payload: delivery.message.payload, qos: delivery.qos, retain: delivery.retain,
+                topic: topic, payload: message.payload, qos: qos, retain: retain,
                 dup: dup, packetID: packetID, properties: properties))
         var buffer = allocator.buffer(capacity: MQTTPacketEncoder.encodedSize(packet, version: protocolVersion))
         MQTTPacketEncoder.encode(packet, version: protocolVersion, into: &buffer)

@@ -65,6 +65,8 @@ extension MQTTConnectionHandler {
             return
         }
 
+        if broker.rooms.hasClientRateLimits, !admitByClientRate(publish, now: session.eventLoop.now) { return }
+
         let message = RoutedMessage(publish: publish, receivedAt: session.eventLoop.now, publisherClientID: clientID)
         switch publish.qos {
         case .atMostOnce:
@@ -92,6 +94,28 @@ extension MQTTConnectionHandler {
         }
     }
 
+    /// Applies the room policy's publish rate per client (DESIGN §4.5). Returns false if the
+    /// message was refused: QoS 0 is dropped and counted, MQTT 5 QoS 1/2 gets 0x97 (quota
+    /// exceeded), and an MQTT 3.1.1 QoS 1/2 publisher is disconnected, since 3.1.1 cannot refuse a
+    /// message and an acknowledged message is never dropped [MQTT-3.3.5-2].
+    private func admitByClientRate(_ publish: PublishPacket, now: NIODeadline) -> Bool {
+        guard let policy = broker.rooms.policy(forTopic: publish.topic), let rate = policy.clientRateLimit else {
+            return true
+        }
+        var limiter = publishLimiters[policy.filter] ?? RateLimiter(rate: rate, now: now)
+        let admitted = limiter.tryAcquire(now: now)
+        publishLimiters[policy.filter] = limiter
+        guard !admitted else { return true }
+        broker.stats.increment(.messagesDroppedClientRate)
+        if publish.qos == .atMostOnce {
+            // A flood of comments must not become a flood of log lines.
+            logger.debug("PUBLISH over the client rate limit dropped", metadata: ["topic": "\(publish.topic)"])
+            return false
+        }
+        refusePublish(publish, .quotaExceeded, "more than \(rate) messages per second into \(policy.filter)")
+        return false
+    }
+
     /// 0x10 tells an MQTT 5 publisher nobody received it (MQTT 5 §3.4.2.1); 3.1.1 acks have no code.
     private func successCode(_ delivered: Int) -> ReasonCode {
         delivered == 0 && protocolVersion == .v5 ? .noMatchingSubscribers : .success
@@ -117,6 +141,7 @@ extension MQTTConnectionHandler {
             return
         }
         guard reason == .notAuthorized else {
+            // Invalid topics and rate refusals close a 3.1.1 connection.
             protocolViolation(reason, message)
             return
         }

@@ -55,6 +55,8 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     var inboundAliases: [UInt16: String] = [:]
     /// Aliases the server set towards the client.
     var outboundAliases: [String: UInt16] = [:]
+    /// Per room policy with a per-client publish rate (bullet comments): this client's bucket.
+    var publishLimiters: [String: RateLimiter] = [:]
     /// The reason code of the client's DISCONNECT, once received.
     var clientDisconnectReason: ReasonCode?
 
@@ -63,6 +65,10 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     package var certificateUsername: (() -> String?)?
 
     var needsFlush = false
+    /// The channel's writability as its events last told it. Read on every delivery, so it is
+    /// kept here rather than asked of the channel (a pipeline hop, a retain and an atomic load);
+    /// NIO fires the event as soon as a write crosses a water mark.
+    var channelWritable = true
     /// A read was requested while reading is paused for the session to open.
     var readPending = false
     var connectTimer: Scheduled<Void>?
@@ -83,6 +89,7 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
 
     package func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        channelWritable = context.channel.isWritable
         if context.channel.isActive { start(context: context) }
     }
 
@@ -159,7 +166,7 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
         // While the session opens, stop reading: pipelined packets wait in the socket, not here.
         // While our writes to this client back up, stop reading too: its own traffic (PUBACKs,
         // SUBACKs it provokes) must not grow the outbound buffer without bound.
-        guard machine.isReading, context.channel.isWritable else {
+        guard machine.isReading, channelWritable else {
             readPending = true
             return
         }
@@ -167,7 +174,8 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     }
 
     package func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable {
+        channelWritable = context.channel.isWritable
+        if channelWritable {
             session?.connectionBecameWritable()
             resumeReadingIfPaused()
         }
@@ -321,7 +329,7 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     }
 
     func resumeReadingIfPaused() {
-        guard readPending, machine.isReading, let context, context.channel.isWritable else { return }
+        guard readPending, machine.isReading, let context, channelWritable else { return }
         readPending = false
         context.read()
     }

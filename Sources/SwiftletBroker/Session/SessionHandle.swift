@@ -26,6 +26,12 @@ package final class SessionHandle: @unchecked Sendable {
     package let clientID: String
     package let eventLoop: any EventLoop
     private let broker: Broker
+    /// Flushes this session's connection once per round of fan-out tasks on its loop.
+    let flusher: LoopFlusher
+    /// This loop's shard of the broker's counters.
+    let stats: BrokerStats
+    /// Set while the flusher holds this session for its next round.
+    var flushPending = false
 
     // MARK: Loop-confined state
 
@@ -47,6 +53,13 @@ package final class SessionHandle: @unchecked Sendable {
     /// may still be on their way; replayed behind them once the predecessor's loop has drained
     /// (DESIGN §4.7). nil when nothing is being waited for.
     private var parked: [ParkedDelivery]?
+    /// Messages this session lost because its client could not keep up (DESIGN §4.6), in total
+    /// and since the last log line about it; the log is rate-limited per session.
+    private var droppedTotal = 0
+    private var droppedSinceLog = 0
+    private var nextDropLog = NIODeadline.uptimeNanoseconds(0)
+    /// Set once the slow-consumer policy asked the connection to close.
+    private var disconnectingSlowConsumer = false
 
     private struct ParkedDelivery {
         var message: RoutedMessage
@@ -63,10 +76,15 @@ package final class SessionHandle: @unchecked Sendable {
 
     /// - Parameter awaitingPredecessor: the handle takes over a session whose messages may still
     ///   be forwarded from another loop; direct deliveries wait for ``predecessorDrained()``.
-    init(clientID: String, eventLoop: any EventLoop, broker: Broker, awaitingPredecessor: Bool = false) {
+    init(
+        clientID: String, eventLoop: any EventLoop, broker: Broker, loop: LoopContext,
+        awaitingPredecessor: Bool = false
+    ) {
         self.clientID = clientID
         self.eventLoop = eventLoop
         self.broker = broker
+        self.flusher = loop.flusher
+        self.stats = loop.stats
         self.readyPromise = eventLoop.makePromise()
         self.parked = awaitingPredecessor ? [] : nil
     }
@@ -122,6 +140,7 @@ package final class SessionHandle: @unchecked Sendable {
     func attach(_ connection: any ClientConnection, expiryInterval: UInt32, will: WillMessage?, willDelay: UInt32) {
         eventLoop.preconditionInEventLoop()
         self.connection = connection
+        disconnectingSlowConsumer = false
         if state.expiryInterval > 0 && expiryInterval == 0 {
             // Connecting without expiry ends the stored session: it will not outlive this connection.
             broker.store.sessionEnded(clientID: clientID)
@@ -153,7 +172,7 @@ package final class SessionHandle: @unchecked Sendable {
                 if !connection.writePublish(entry.delivery, packetID: packetID, dup: true, now: now, cache: &cache) {
                     // Too large for the new connection: discarded as if delivered [MQTT-3.1.2-25].
                     state.completeInflight(packetID)
-                    broker.stats.increment(.messagesDroppedTooLarge)
+                    stats.increment(.messagesDroppedTooLarge)
                 }
             case .awaitingCompletion:
                 connection.writePacket(.pubrel(AckPacket(packetID: packetID)))
@@ -165,7 +184,7 @@ package final class SessionHandle: @unchecked Sendable {
 
     /// Flushes the attached connection if anything was written to it.
     package func flushConnection() {
-        eventLoop.preconditionInEventLoop()
+        eventLoop.assertInEventLoop()
         connection?.flushIfNeeded()
     }
 
@@ -258,7 +277,7 @@ package final class SessionHandle: @unchecked Sendable {
         guard let pending = will else { return }
         will = nil
         pending.timer?.cancel()
-        broker.publishWill(pending.message, clientID: clientID, now: eventLoop.now)
+        broker.publishWill(pending.message, clientID: clientID, now: eventLoop.now, on: eventLoop)
     }
 
     /// The broker is going down: tell the client.
@@ -346,7 +365,9 @@ package final class SessionHandle: @unchecked Sendable {
         cache: inout PublishEncodingCache,
         forwarded: Bool = false
     ) -> Bool {
-        eventLoop.preconditionInEventLoop()
+        // Per delivery: checked in debug builds (the thread check is not free), by construction
+        // in release (Broker delivers on the session's loop only).
+        eventLoop.assertInEventLoop()
         guard !ended else { return false }
         if let successor {
             // The session moved to another loop while this message was on its way here.
@@ -367,30 +388,38 @@ package final class SessionHandle: @unchecked Sendable {
         }
         if message.isExpired(now: now) {
             // [MQTT-3.3.2-5]
-            broker.stats.increment(.messagesDroppedExpired)
+            stats.increment(.messagesDroppedExpired)
             return false
         }
-        let delivery = OutboundDelivery(
-            message: message, qos: qos, retain: retain, subscriptionIdentifiers: subscriptionIdentifiers)
-
         if qos == .atMostOnce {
             guard let connection else {
-                if broker.configuration.queueQoS0Offline { enqueue(delivery) }
+                if broker.configuration.queueQoS0Offline {
+                    enqueue(
+                        OutboundDelivery(
+                            message: message, qos: qos, retain: retain, subscriptionIdentifiers: subscriptionIdentifiers))
+                }
                 return false
             }
             guard connection.isWritable else {
                 // A slow consumer loses QoS 0 messages, never other clients' time (DESIGN §4.6).
-                broker.stats.increment(.messagesDroppedNotWritable)
+                stats.increment(.messagesDroppedNotWritable)
+                noteDropped(1, room: message.room, reason: "connection not writable")
                 return false
             }
-            if connection.writePublish(delivery, packetID: nil, dup: false, now: now, cache: &cache) {
-                broker.stats.increment(.messagesSent)
+            // Written from the message itself: no per-subscriber copy of it on this path.
+            if connection.writePublish(
+                message, qos: qos, retain: retain, subscriptionIdentifiers: subscriptionIdentifiers, packetID: nil,
+                dup: false, now: now, cache: &cache)
+            {
+                stats.increment(.messagesSent)
             } else {
-                broker.stats.increment(.messagesDroppedTooLarge)
+                stats.increment(.messagesDroppedTooLarge)
             }
             return true
         }
 
+        let delivery = OutboundDelivery(
+            message: message, qos: qos, retain: retain, subscriptionIdentifiers: subscriptionIdentifiers)
         if let connection, state.queue.isEmpty, connection.isWritable, state.inflightCount < connection.sendWindow {
             send(delivery, on: connection, now: now, cache: &cache)
             return true
@@ -401,13 +430,94 @@ package final class SessionHandle: @unchecked Sendable {
 
     private func enqueue(_ delivery: OutboundDelivery) {
         guard state.queue.count < broker.configuration.maxQueuedMessages else {
-            broker.stats.increment(.messagesDroppedQueueFull)
-            broker.logger.debug(
-                "session queue full, message dropped",
-                metadata: ["client.id": "\(clientID)", "topic": "\(delivery.message.topic)"])
+            stats.increment(.messagesDroppedQueueFull)
+            noteDropped(1, room: delivery.message.room, reason: "session queue full")
+            if let connection, broker.configuration.slowConsumerPolicy == .disconnect, !disconnectingSlowConsumer {
+                disconnectingSlowConsumer = true
+                stats.increment(.slowConsumersDisconnected)
+                broker.logger.info(
+                    "slow consumer disconnected: session queue full",
+                    metadata: ["client.id": "\(clientID)", "queued": "\(state.queue.count)"])
+                // Not from inside the delivery loop that is still walking this loop's subscribers.
+                eventLoop.execute {
+                    connection.disconnect(reason: .quotaExceeded, reasonString: "too slow: session queue full")
+                }
+            }
             return
         }
         state.queue.append(delivery)
+    }
+
+    /// Counts messages this session lost and logs it, at most once per ``dropLogInterval``.
+    private func noteDropped(_ count: Int, room: RoomCounters?, reason: String) {
+        droppedTotal += count
+        droppedSinceLog += count
+        room?.droppedForSlowConsumer(count)
+        let now = eventLoop.now
+        guard now >= nextDropLog else { return }
+        broker.logger.info(
+            "slow consumer: messages dropped",
+            metadata: [
+                "client.id": "\(clientID)", "dropped": "\(droppedSinceLog)", "dropped.total": "\(droppedTotal)",
+                "reason": "\(reason)",
+            ])
+        droppedSinceLog = 0
+        nextDropLog = now + Self.dropLogInterval
+    }
+
+    static let dropLogInterval = TimeAmount.seconds(10)
+
+    // MARK: - Room batches
+
+    /// How a batch window went to this session.
+    package enum BatchDeliveryResult {
+        /// Written as one shared buffer; flush the connection.
+        case written
+        /// Dropped (the connection is not writable) or nothing left to send (all expired).
+        case dropped
+        /// The session needs the messages one by one: it is offline, moving, uses topic aliases,
+        /// has a small Maximum Packet Size, or no-local applies to one of the messages.
+        case unshareable
+    }
+
+    /// Delivers a room's batch window as QoS 0 in one write of the shared bytes.
+    /// - Parameter checkNoLocal: false for a shared subscription, which cannot have No Local
+    ///   [MQTT-3.8.3-4].
+    func deliverBatch(
+        _ batch: inout SharedPublishBatch, retainAsPublished: Bool, checkNoLocal: Bool
+    ) -> BatchDeliveryResult {
+        eventLoop.assertInEventLoop()
+        guard !ended, successor == nil, parked == nil, let connection, connection.acceptsSharedPublishes else {
+            return .unshareable
+        }
+        if checkNoLocal, batch.hasMessage(from: clientID), suppressesOwnMessages(topic: batch.topic) {
+            return .unshareable
+        }
+        let encoded = batch.encoded(isMQTT5: connection.protocolVersion == .v5, retainAsPublished: retainAsPublished)
+        guard encoded.count > 0 else { return .dropped }
+        guard encoded.largestPacket <= connection.maximumPacketSize else { return .unshareable }
+        guard connection.isWritable else {
+            stats.increment(.messagesDroppedNotWritable, by: encoded.count)
+            noteDropped(encoded.count, room: batch.room, reason: "connection not writable")
+            return .dropped
+        }
+        connection.writeShared(encoded.bytes)
+        stats.increment(.messagesSent, by: encoded.count)
+        return .written
+    }
+
+    /// Whether this session's own messages on `topic` must not come back to it: every one of its
+    /// subscriptions that matches has No Local set [MQTT-3.8.3-3].
+    func suppressesOwnMessages(topic: String) -> Bool {
+        eventLoop.preconditionInEventLoop()
+        var matchedWithNoLocal = false
+        // Shared subscriptions cannot have No Local [MQTT-3.8.3-4] and are separate matches.
+        for (filter, options) in state.subscriptions
+        where !filter.hasPrefix("$share/") && Topic.matches(filter: filter, topic: topic) {
+            guard options.noLocal else { return false }
+            matchedWithNoLocal = true
+        }
+        return matchedWithNoLocal
     }
 
     private func send(
@@ -420,11 +530,11 @@ package final class SessionHandle: @unchecked Sendable {
         }
         state.addInflight(delivery, packetID: packetID)
         if connection.writePublish(delivery, packetID: packetID, dup: false, now: now, cache: &cache) {
-            broker.stats.increment(.messagesSent)
+            stats.increment(.messagesSent)
         } else {
             // Too large for this client: discarded as if sent and acknowledged [MQTT-3.1.2-24].
             state.completeInflight(packetID)
-            broker.stats.increment(.messagesDroppedTooLarge)
+            stats.increment(.messagesDroppedTooLarge)
         }
     }
 
@@ -440,12 +550,12 @@ package final class SessionHandle: @unchecked Sendable {
             if next.qos != .atMostOnce && state.inflightCount >= connection.sendWindow { break }
             state.queue.removeFirst()
             if next.message.isExpired(now: now) {
-                broker.stats.increment(.messagesDroppedExpired)
+                stats.increment(.messagesDroppedExpired)
                 continue
             }
             if next.qos == .atMostOnce {
                 let written = connection.writePublish(next, packetID: nil, dup: false, now: now, cache: &cache)
-                broker.stats.increment(written ? .messagesSent : .messagesDroppedTooLarge)
+                stats.increment(written ? .messagesSent : .messagesDroppedTooLarge)
             } else {
                 send(next, on: connection, now: now, cache: &cache)
             }
@@ -507,6 +617,12 @@ package final class SessionHandle: @unchecked Sendable {
     package var inflightCount: Int {
         eventLoop.preconditionInEventLoop()
         return state.inflightCount
+    }
+
+    /// Messages this session lost because its client could not keep up.
+    package var droppedCount: Int {
+        eventLoop.preconditionInEventLoop()
+        return droppedTotal
     }
 }
 

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 import Foundation
+import SwiftletBroker
 import Yams
 
 extension ServerConfiguration {
@@ -29,11 +30,45 @@ extension ServerConfiguration {
             guard let name = key.string else {
                 throw ConfigurationError("\(source): setting names must be strings")
             }
+            if name == "rooms" {
+                try applyRooms(value, source: source)
+                continue
+            }
             guard let scalar = value.scalar else {
                 throw ConfigurationError("\(source): '\(name)' must be a single value")
             }
             do {
                 try apply(key: name, value: scalar.string)
+            } catch {
+                throw ConfigurationError("\(source): \(error.description)")
+            }
+        }
+    }
+
+    /// `rooms:` is a list of room policies, each a mapping (DESIGN §5):
+    ///
+    ///     rooms:
+    ///       - match: "live/#"
+    ///         batch_ms: 30
+    ///         rate_limit: 500/s
+    ///         overflow: drop_oldest
+    private mutating func applyRooms(_ node: Node, source: String) throws(ConfigurationError) {
+        guard let sequence = node.sequence else {
+            throw ConfigurationError("\(source): 'rooms' must be a list of room policies")
+        }
+        for entry in sequence {
+            guard let mapping = entry.mapping else {
+                throw ConfigurationError("\(source): each entry of 'rooms' must be a mapping with a 'match' key")
+            }
+            var settings: [(key: String, value: String)] = []
+            for (key, value) in mapping {
+                guard let name = key.string, let scalar = value.scalar else {
+                    throw ConfigurationError("\(source): room settings must be single values")
+                }
+                settings.append((name, scalar.string))
+            }
+            do {
+                broker.rooms.append(try RoomPolicy(settings: settings))
             } catch {
                 throw ConfigurationError("\(source): \(error.description)")
             }

@@ -165,6 +165,18 @@ extension ServerConfiguration {
         ConfigurationSetting(key: "max-session-expiry", help: "longest session expiry in seconds (also for 3.1.1 persistent sessions)") { config, value throws(ConfigurationError) in
             config.broker.maxSessionExpiry = UInt32(try integer("max-session-expiry", value, in: 0...Int(UInt32.max)))
         },
+        ConfigurationSetting(key: "room", help: "room policy 'FILTER key=value ...' (batch_ms, rate_limit, overflow, client_rate_limit); repeatable") { config, value throws(ConfigurationError) in
+            config.broker.rooms.append(try RoomPolicy(flag: value))
+        },
+        ConfigurationSetting(key: "max-rooms", help: "rooms (topics under a room policy) tracked at most") { config, value throws(ConfigurationError) in
+            config.broker.maxRooms = try integer("max-rooms", value, in: 1...10_000_000)
+        },
+        ConfigurationSetting(key: "slow-consumer-policy", help: "when a connected client's session queue is full: drop or disconnect") { config, value throws(ConfigurationError) in
+            guard let policy = SlowConsumerPolicy(rawValue: value.lowercased()) else {
+                throw ConfigurationError("slow-consumer-policy: expected drop or disconnect, got '\(value)'")
+            }
+            config.broker.slowConsumerPolicy = policy
+        },
     ]
 
     /// Applies one setting by key.

@@ -29,6 +29,8 @@ final class WebSocketLoopResources {
     private var recent: [(input: ByteBuffer, windowBits: Int, framed: ByteBuffer)] = []
     private static let recentCapacity = 8
     private(set) var compressions = 0
+    /// The last uncompressed message seen, and its frame once a second connection sent it.
+    private var lastPlain: (input: ByteBuffer, framed: ByteBuffer?)?
 
     init(compressionLevel: Int) {
         self.compressionLevel = compressionLevel
@@ -62,6 +64,25 @@ final class WebSocketLoopResources {
         if recent.count == Self.recentCapacity { recent.removeFirst() }
         recent.append((message, windowBits, body))
         return body
+    }
+
+    /// A complete uncompressed binary frame for `message` when the same bytes were already sent on
+    /// this loop just before (a fan-out writes one buffer to every subscriber in a row): header
+    /// and payload in one buffer, built once and shared, so each further subscriber costs no
+    /// allocation and one iovec (DESIGN §4.4). nil the first time: a buffer written once — a
+    /// per-subscriber packet — is framed by the caller and never copied here.
+    func sharedPlainFrame(for message: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer? {
+        if let last = lastPlain, Self.sameBytes(last.input, message) {
+            if let framed = last.framed { return framed }
+            let length = message.readableBytes
+            var framed = allocator.buffer(capacity: WebSocketFrameEncoder.headerSize(payloadLength: length) + length)
+            WebSocketFrameEncoder.writeHeader(fin: true, rsv1: false, opcode: .binary, payloadLength: length, into: &framed)
+            framed.writeImmutableBuffer(message)
+            lastPlain = (message, framed)
+            return framed
+        }
+        lastPlain = (message, nil)
+        return nil
     }
 
     /// Whether two buffers view the very same bytes of the very same storage. Holding `a` keeps

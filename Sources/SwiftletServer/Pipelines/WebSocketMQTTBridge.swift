@@ -187,6 +187,10 @@ final class WebSocketMQTTBridge: ChannelDuplexHandler {
                 logger.error("deflate failed, sending uncompressed", metadata: ["error": "\(error)"])
             }
         }
+        if let frame = resources.sharedPlainFrame(for: message, allocator: context.channel.allocator) {
+            context.write(wrapOutboundOut(frame), promise: promise)
+            return
+        }
         var header = context.channel.allocator.buffer(capacity: 10)
         WebSocketFrameEncoder.writeHeader(
             fin: true, rsv1: false, opcode: .binary, payloadLength: message.readableBytes, into: &header)
