@@ -36,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.0"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // Layer 0: the MQTT packet model and codec. NIOCore only.
@@ -82,6 +83,30 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Layer 2: the client side of an MQTT connection over TCP, WebSocket and
+        // WebSocket+permessage-deflate; shared by the load generator and the tests.
+        .target(
+            name: "SwiftletClient",
+            dependencies: [
+                "SwiftletMQTT",
+                "SwiftletWebSocket",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Layer 3: the load generator behind `swiftlet bench`.
+        .target(
+            name: "SwiftletBench",
+            dependencies: [
+                "SwiftletClient",
+                "SwiftletMQTT",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Layer 3: listeners, configuration, lifecycle.
         .target(
             name: "SwiftletServer",
@@ -106,7 +131,9 @@ let package = Package(
             name: "SwiftletCommand",
             dependencies: [
                 "SwiftletServer",
+                "SwiftletBench",
                 "SwiftletAuth",
+                "SwiftletMQTT",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -154,9 +181,29 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SwiftletClientTests",
+            dependencies: [
+                "SwiftletClient",
+                "SwiftletMQTT",
+                "SwiftletWebSocket",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SwiftletBenchTests",
+            dependencies: [
+                "SwiftletBench",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SwiftletServerTests",
             dependencies: [
                 "SwiftletServer",
+                "SwiftletClient",
                 "SwiftletBroker",
                 "SwiftletMQTT",
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -20,8 +20,13 @@ struct SwiftletCommand: ParsableCommand {
 
                 swiftlet serve
 
+            Load-test it, or any MQTT broker, with `swiftlet bench fanout|connections|chat`.
+
             Documentation: README.md and docs/ in the repository.
             """,
-        subcommands: [ServeCommand.self, CheckConfigCommand.self, DevCertCommand.self, SignCommand.self, TokenCommand.self]
+        subcommands: [
+            ServeCommand.self, CheckConfigCommand.self, DevCertCommand.self, SignCommand.self, TokenCommand.self,
+            BenchCommand.self,
+        ]
     )
 }

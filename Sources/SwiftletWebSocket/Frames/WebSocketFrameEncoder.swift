@@ -105,6 +105,36 @@ package enum WebSocketFrameEncoder {
         buffer.writeBytes(reasonBytes)
     }
 
+    /// Writes a whole masked frame, as a client must send it (RFC 6455 §5.1: "a client MUST mask
+    /// all frames that it sends to the server").
+    ///
+    /// The header carries the mask bit and the key (§5.2); the payload is XORed with the key on
+    /// its way into `buffer` (§5.3), in one pass.
+    ///
+    /// - Parameters:
+    ///   - frame: The frame, payload unmasked. A control frame's payload must be at most 125 bytes.
+    ///   - maskingKey: The key; RFC 6455 §5.3 wants a fresh, unpredictable key per frame.
+    ///   - buffer: The buffer to append to.
+    package static func encodeMasked(
+        _ frame: WebSocketFrame,
+        maskingKey: WebSocketMaskingKey,
+        into buffer: inout ByteBuffer
+    ) {
+        assert(
+            !frame.opcode.isControl || frame.payload.readableBytes <= Self.maxControlPayloadLength,
+            "control frame payload over 125 bytes"
+        )
+        let length = frame.payload.readableBytes
+        buffer.reserveCapacity(minimumWritableBytes: Self.headerSize(payloadLength: length) + 4 + length)
+        let start = buffer.writerIndex
+        Self.writeHeader(fin: frame.fin, rsv1: frame.rsv1, opcode: frame.opcode, payloadLength: length, into: &buffer)
+        // RFC 6455 §5.2: the MASK bit is the top bit of the second header byte.
+        buffer.setInteger(buffer.getInteger(at: start + 1, as: UInt8.self)! | 0x80, at: start + 1)
+        let key = maskingKey.bytes
+        buffer.writeMultipleIntegers(key.0, key.1, key.2, key.3)
+        maskingKey.apply(to: frame.payload, appendingTo: &buffer)
+    }
+
     /// Writes a pong answering a ping (RFC 6455 §5.5.3: "A Pong frame sent in response to a
     /// Ping frame must have identical 'Application data' as found in the message body of the
     /// Ping frame being replied to").

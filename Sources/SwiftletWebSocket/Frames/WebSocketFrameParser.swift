@@ -11,7 +11,11 @@
 
 import NIOCore
 
-/// A resumable parser of the frames a client sends to a server (RFC 6455 §5.2).
+/// A resumable parser of WebSocket frames (RFC 6455 §5.2), on either end of a connection.
+///
+/// ``Role/server`` (the default) parses what a client sends: every frame must be masked.
+/// ``Role/client`` parses what a server sends: no frame may be masked, and the payload is handed
+/// out as a slice of the input, without a copy.
 ///
 /// Like NIO's `WSParser` it is a value type that moves through the parts of a frame header one
 /// state at a time, consuming bytes from the buffer only once a whole part is there: first byte,
@@ -20,7 +24,7 @@ import NIOCore
 /// oversized frame fails on its length, before any of its payload is buffered.
 ///
 /// What it enforces, per frame:
-/// - every frame is masked (RFC 6455 §5.1);
+/// - as a server, every frame is masked; as a client, no frame is (RFC 6455 §5.1);
 /// - RSV2 and RSV3 are clear, and RSV1 is set only if permessage-deflate was negotiated and only
 ///   on a text or binary frame (RFC 6455 §5.2, RFC 7692 §6, §6.1);
 /// - the opcode is defined (RFC 6455 §5.2, §11.8);
@@ -35,6 +39,17 @@ import NIOCore
 /// Once it has thrown, the parser stays failed and throws the same error on every later call:
 /// the connection is to be failed (RFC 6455 §7.1.7), and no byte after the bad one is meaningful.
 package struct WebSocketFrameParser: Sendable {
+    /// Which end of the connection parses: it decides the masking rule (RFC 6455 §5.1).
+    package enum Role: Hashable, Sendable {
+        /// Parses frames from a client: each one MUST be masked.
+        case server
+        /// Parses frames from a server: none may be masked.
+        case client
+    }
+
+    /// Which end of the connection this parser is on.
+    package let role: Role
+
     /// The largest payload accepted in one frame, in bytes.
     package var maxFrameSize: Int
     /// Whether RSV1 may be set on the first frame of a message: true once permessage-deflate is
@@ -48,17 +63,19 @@ package struct WebSocketFrameParser: Sendable {
     /// - Parameters:
     ///   - maxFrameSize: The largest payload accepted in one frame, in bytes; 1 MiB by default.
     ///   - allowsRSV1: Whether permessage-deflate was negotiated; `false` by default.
-    package init(maxFrameSize: Int = 1 << 20, allowsRSV1: Bool = false) {
+    ///   - role: Which end parses; `.server` by default.
+    package init(maxFrameSize: Int = 1 << 20, allowsRSV1: Bool = false, role: Role = .server) {
         self.maxFrameSize = maxFrameSize
         self.allowsRSV1 = allowsRSV1
+        self.role = role
     }
 
     /// Parses the next frame from `buffer`.
     ///
-    /// - Parameter buffer: Bytes received from the client. Only the bytes of completely parsed
+    /// - Parameter buffer: Bytes received from the peer. Only the bytes of completely parsed
     ///   header parts and payloads are consumed; the rest stay readable for the next call.
     /// - Returns: The next frame with its payload unmasked, or `nil` if more bytes are needed.
-    /// - Throws: ``WebSocketProtocolError`` with 1002 or 1009 if the client broke a rule.
+    /// - Throws: ``WebSocketProtocolError`` with 1002 or 1009 if the peer broke a rule.
     package mutating func next(_ buffer: inout ByteBuffer) throws(WebSocketProtocolError) -> WebSocketFrame? {
         while true {
             switch try self.step(&buffer) {
@@ -86,7 +103,8 @@ package struct WebSocketFrameParser: Sendable {
         case lengthByte(Header)
         case extendedLength(Header, byteCount: Int)
         case maskingKey(Header, payloadLength: Int)
-        case payload(Header, payloadLength: Int, maskingKey: WebSocketMaskingKey)
+        /// `maskingKey` is `nil` for the unmasked frames a client receives.
+        case payload(Header, payloadLength: Int, maskingKey: WebSocketMaskingKey?)
         case failed(WebSocketProtocolError)
     }
 
@@ -135,7 +153,7 @@ package struct WebSocketFrameParser: Sendable {
                 }
                 length = Int(value)
             }
-            self.state = .maskingKey(header, payloadLength: length)
+            self.state = self.stateAfterLength(header, payloadLength: length)
             return .continueParsing
 
         case .maskingKey(let header, let payloadLength):
@@ -150,14 +168,15 @@ package struct WebSocketFrameParser: Sendable {
             return .continueParsing
 
         case .payload(let header, let payloadLength, let maskingKey):
-            guard let masked = buffer.readSlice(length: payloadLength) else { return .needMoreData }
+            guard let data = buffer.readSlice(length: payloadLength) else { return .needMoreData }
             self.state = .firstByte
             return .frame(
                 WebSocketFrame(
                     fin: header.fin,
                     rsv1: header.rsv1,
                     opcode: header.opcode,
-                    payload: maskingKey.applied(to: masked)
+                    // A server's frames are not masked: the slice is the payload, no copy.
+                    payload: maskingKey.map { $0.applied(to: data) } ?? data
                 )
             )
 
@@ -201,10 +220,19 @@ package struct WebSocketFrameParser: Sendable {
     }
 
     private mutating func parseLengthByte(_ byte: UInt8, header: Header) throws(WebSocketProtocolError) -> State {
-        // RFC 6455 §5.1: "The server MUST close the connection upon receiving a frame that is not
-        // masked", with 1002 (§7.4.1).
-        guard byte & 0x80 != 0 else {
-            throw self.fail(.protocolError("client frame is not masked"))
+        switch self.role {
+        case .server:
+            // RFC 6455 §5.1: "The server MUST close the connection upon receiving a frame that is
+            // not masked", with 1002 (§7.4.1).
+            guard byte & 0x80 != 0 else {
+                throw self.fail(.protocolError("client frame is not masked"))
+            }
+        case .client:
+            // RFC 6455 §5.1: "A client MUST close a connection if it detects a masked frame", with
+            // 1002 (§7.4.1).
+            guard byte & 0x80 == 0 else {
+                throw self.fail(.protocolError("server frame is masked"))
+            }
         }
         let length = byte & 0x7F
         // RFC 6455 §5.5: "All control frames MUST have a payload length of 125 bytes or less."
@@ -219,7 +247,15 @@ package struct WebSocketFrameParser: Sendable {
             return .extendedLength(header, byteCount: 8)
         default:
             try self.checkSize(Int(length))
-            return .maskingKey(header, payloadLength: Int(length))
+            return self.stateAfterLength(header, payloadLength: Int(length))
+        }
+    }
+
+    /// A server reads a masking key next; a client goes straight to the payload.
+    private func stateAfterLength(_ header: Header, payloadLength: Int) -> State {
+        switch self.role {
+        case .server: .maskingKey(header, payloadLength: payloadLength)
+        case .client: .payload(header, payloadLength: payloadLength, maskingKey: nil)
         }
     }
 

@@ -42,9 +42,28 @@ package struct WebSocketMaskingKey: Hashable, Sendable {
     /// - Parameter payload: The bytes to transform, starting at key offset 0. Not modified.
     /// - Returns: A buffer with exactly the transformed bytes readable.
     package func applied(to payload: ByteBuffer) -> ByteBuffer {
+        var output = ByteBufferAllocator().buffer(capacity: payload.readableBytes)
+        self.apply(to: payload, appendingTo: &output)
+        return output
+    }
+
+    /// A fresh random key, as a client needs one per frame (RFC 6455 §5.3: "The masking key
+    /// is a 32-bit value chosen at random by the client").
+    package static func random() -> WebSocketMaskingKey {
+        let value = UInt32.random(in: .min ... .max)
+        return WebSocketMaskingKey(UInt8(truncatingIfNeeded: value), UInt8(truncatingIfNeeded: value >> 8),
+            UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 24))
+    }
+
+    /// Appends the readable bytes of `payload` XORed with the key to `output`, starting at key
+    /// offset 0 (RFC 6455 §5.3).
+    ///
+    /// - Parameters:
+    ///   - payload: The bytes to transform. Not modified.
+    ///   - output: The buffer to append exactly `payload.readableBytes` bytes to.
+    package func apply(to payload: ByteBuffer, appendingTo output: inout ByteBuffer) {
         let count = payload.readableBytes
-        var output = ByteBufferAllocator().buffer(capacity: count)
-        guard count > 0 else { return output }
+        guard count > 0 else { return }
         let key = [self.b0, self.b1, self.b2, self.b3]
         // The key repeated twice; loads and stores below use the same byte order, so the
         // platform's endianness does not matter.
@@ -66,6 +85,5 @@ package struct WebSocketMaskingKey: Hashable, Sendable {
                 return count
             }
         }
-        return output
     }
 }
