@@ -72,8 +72,7 @@ extension MQTTConnectionHandler {
             }
         }
 
-        self.clientID = clientID
-        logger[metadataKey: "client.id"] = "\(clientID)"
+        self.clientID = clientID  // in every log line of this connection from now on
 
         // Limits the client states for what the server sends it (MQTT 5 §3.1.2.11).
         let properties = connect.properties
@@ -216,12 +215,26 @@ extension MQTTConnectionHandler {
 
     func scheduleKeepAliveCheck(in delay: TimeAmount? = nil) {
         guard let context, let timeout = machine.keepAliveTimeout else { return }
-        keepAliveTimer = context.eventLoop.assumeIsolated().scheduleTask(in: delay ?? timeout) {
-            self.keepAliveTimerFired()
-        }
+        // Fails only while the event loop shuts down, which closes the connection anyway.
+        keepAliveTimer = try? context.eventLoop.assumeIsolated().scheduleCallback(
+            in: delay ?? timeout, handler: KeepAliveCheck(connection: self))
     }
 
-    private func keepAliveTimerFired() {
+    /// The timers are scheduled callbacks rather than `scheduleTask` closures (STYLE §2.8): a
+    /// callback whose handler is a single reference is stored in the event loop's timer queue as
+    /// it is, while a scheduled task also allocates a promise, its future and two closure
+    /// contexts, for every idle connection for as long as it is connected.
+    struct ConnectTimeout: NIOScheduledCallbackHandler {
+        let connection: MQTTConnectionHandler
+        func handleScheduledCallback(eventLoop: some EventLoop) { connection.connectTimerFired() }
+    }
+
+    struct KeepAliveCheck: NIOScheduledCallbackHandler {
+        let connection: MQTTConnectionHandler
+        func handleScheduledCallback(eventLoop: some EventLoop) { connection.keepAliveTimerFired() }
+    }
+
+    func keepAliveTimerFired() {
         switch machine.keepAliveTimerFired(now: context?.eventLoop.now ?? .now()) {
         case .none, .closeConnectTimeout:
             break

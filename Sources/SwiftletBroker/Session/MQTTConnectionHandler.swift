@@ -27,7 +27,10 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     package typealias OutboundOut = ByteBuffer
 
     let broker: Broker
-    var logger: Logger
+    /// The broker's logger, shared by every connection (see ``ConnectionLogger`` for why).
+    let baseLogger: Logger
+    /// The client's address, for log lines; the channel caches it, so this is no extra copy.
+    var remoteAddress: SocketAddress?
     /// For logs and (later) status events: "tcp", "tls", "ws", "wss".
     let transport: String
 
@@ -71,18 +74,23 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     var channelWritable = true
     /// A read was requested while reading is paused for the session to open.
     var readPending = false
-    var connectTimer: Scheduled<Void>?
-    var keepAliveTimer: Scheduled<Void>?
+    var connectTimer: NIOScheduledCallback?
+    var keepAliveTimer: NIOScheduledCallback?
     var countedConnection = false
 
     package init(broker: Broker, transport: String, logger: Logger) {
         self.broker = broker
         self.transport = transport
-        self.logger = logger
+        self.baseLogger = logger
         self.processor = NIOSingleStepByteToMessageProcessor(
             MQTTPacketDecoder(maximumPacketSize: broker.configuration.maxPacketSize))
         self.machine = ConnectionStateMachine(now: .uptimeNanoseconds(0))
         self.clientReceiveMaximum = broker.configuration.maxInflight
+    }
+
+    /// Logs with this connection's remote address and client ID.
+    var logger: ConnectionLogger {
+        ConnectionLogger(base: baseLogger, remoteAddress: remoteAddress, clientID: clientID)
     }
 
     // MARK: - Channel events
@@ -103,16 +111,18 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
         countedConnection = true
         broker.stats.increment(.connectionsCurrent)
         broker.stats.increment(.connectionsTotal)
-        if let address = context.channel.remoteAddress {
-            logger[metadataKey: "remote"] = "\(address)"
-        }
-        // A socket that never sends CONNECT is closed after a while (DESIGN §9).
-        connectTimer = context.eventLoop.assumeIsolated().scheduleTask(in: broker.configuration.connectTimeout) {
-            if case .closeConnectTimeout = self.machine.connectTimerFired() {
-                self.broker.stats.increment(.connectTimeouts)
-                self.logger.info("no CONNECT within the connect timeout, closing")
-                self.closeConnection()
-            }
+        remoteAddress = context.channel.remoteAddress
+        // A socket that never sends CONNECT is closed after a while (DESIGN §9). Scheduling fails
+        // only while the event loop shuts down, which closes the connection anyway.
+        connectTimer = try? context.eventLoop.assumeIsolated().scheduleCallback(
+            in: broker.configuration.connectTimeout, handler: ConnectTimeout(connection: self))
+    }
+
+    func connectTimerFired() {
+        if case .closeConnectTimeout = machine.connectTimerFired() {
+            broker.stats.increment(.connectTimeouts)
+            logger.info("no CONNECT within the connect timeout, closing")
+            closeConnection()
         }
     }
 

@@ -29,6 +29,28 @@ struct MQTTWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
     let transport: String
     let resources: WebSocketLoopResourcesRegistry
     let logger: Logger
+    /// `logger` with the transport in its metadata, made once: a logger with metadata of its own
+    /// made per connection would cost every idle connection a copy of it.
+    let bridgeLogger: Logger
+
+    init(
+        handshake: WebSocketHandshake.Configuration,
+        deflate: PerMessageDeflateNegotiation.Configuration,
+        broker: Broker,
+        transport: String,
+        resources: WebSocketLoopResourcesRegistry,
+        logger: Logger
+    ) {
+        self.handshake = handshake
+        self.deflate = deflate
+        self.broker = broker
+        self.transport = transport
+        self.resources = resources
+        self.logger = logger
+        var bridgeLogger = logger
+        bridgeLogger[metadataKey: "transport"] = "\(transport)"
+        self.bridgeLogger = bridgeLogger
+    }
 
     func buildUpgradeResponse(
         channel: any Channel,
@@ -57,13 +79,11 @@ struct MQTTWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
             return context.eventLoop.makeFailedFuture(HandshakeRefused(status: 400, reason: "handshake changed"))
         }
         let negotiated = negotiate(accepted)
-        var connectionLogger = logger
-        connectionLogger[metadataKey: "transport"] = "\(transport)"
         let bridge = WebSocketMQTTBridge(
             maxMessageSize: broker.configuration.maxPacketSize + 1024,
             deflate: negotiated.map { (deflate, $0.parameters) },
             resources: resources.resources(for: context.eventLoop),
-            logger: connectionLogger)
+            logger: bridgeLogger)
         let mqtt = MQTTConnectionHandler(broker: broker, transport: transport, logger: logger)
         return context.eventLoop.makeCompletedFuture {
             try context.pipeline.syncOperations.addHandlers([bridge, mqtt])
