@@ -24,8 +24,9 @@ For each row a fresh broker, then:
    100, and a SYN dropped on a full backlog is retried only a second later). Each: TCP connect from one of several 127.0.0.x source addresses (round-robin, so
    ephemeral ports never run short), for WebSocket the HTTP upgrade offering permessage-deflate,
    then CONNECT (MQTT 3.1.1, clean session, keep-alive 60, a distinct client ID) and, with
-   --subscribe, SUBSCRIBE to a topic of its own (`room/{i}`, QoS 1) sent right behind CONNECT;
-   done when CONNACK (and SUBACK) arrived. The connections stay open and idle.
+   --subscribe, SUBSCRIBE to a topic of its own (`room/{prefix}/{i}`, QoS 1) once CONNACK has
+   arrived, as client libraries do (so the broker reads the two in separate reads); done when
+   CONNACK (and SUBACK) arrived. The connections stay open and idle.
    "set-ups/s" = N / (time from the first connect() to the last CONNACK or SUBACK). The client's
    and the broker's CPU seconds over that interval are reported too: if the client used close to
    one core, the client (not the broker) bounded the rate.
@@ -311,10 +312,11 @@ def open_connections(broker: Broker, transport: str, subscribe: bool, first: int
         return mqtt_bytes(c)
 
     def mqtt_bytes(c: Conn) -> bytes:
-        data = mqtt_connect(f"{prefix}-{c.index}")
-        if subscribe:
-            data += mqtt_subscribe(f"room/{prefix}/{c.index}")
-        return data
+        return mqtt_connect(f"{prefix}-{c.index}")
+
+    def send_subscribe(c: Conn) -> None:
+        data = mqtt_subscribe(f"room/{prefix}/{c.index}")
+        c.sock.send(ws_frame(data) if c.phase == "ws" else data)
 
     def mqtt_received(c: Conn, data: bytes) -> None:
         c.buf += data
@@ -326,6 +328,8 @@ def open_connections(broker: Broker, transport: str, subscribe: bool, first: int
             ptype = c.buf[0] >> 4
             if ptype == 2 and c.buf[3] != 0:
                 raise ConnectionError(f"{broker.name}: CONNACK return code {c.buf[3]}")
+            if ptype == 2 and subscribe:
+                send_subscribe(c)
             if ptype == 9 and c.buf[4] & 0x80:
                 raise ConnectionError(f"{broker.name}: SUBACK refused")
             if ptype in (2, 9):

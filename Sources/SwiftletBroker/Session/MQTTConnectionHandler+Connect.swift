@@ -216,7 +216,7 @@ extension MQTTConnectionHandler {
     func scheduleKeepAliveCheck(in delay: TimeAmount? = nil) {
         guard let context, let timeout = machine.keepAliveTimeout else { return }
         // Fails only while the event loop shuts down, which closes the connection anyway.
-        keepAliveTimer = try? context.eventLoop.assumeIsolated().scheduleCallback(
+        timer = try? context.eventLoop.assumeIsolated().scheduleCallback(
             in: delay ?? timeout, handler: KeepAliveCheck(connection: self))
     }
 

@@ -35,7 +35,16 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     let transport: String
 
     var context: ChannelHandlerContext?
-    let processor: NIOSingleStepByteToMessageProcessor<MQTTPacketDecoder>
+    var decoder: MQTTPacketDecoder
+    /// The start of a packet whose rest has not arrived yet; nil whenever every byte read so far
+    /// was decoded.
+    ///
+    /// Not a `NIOSingleStepByteToMessageProcessor`: it keeps the last buffer it was given even when
+    /// it is fully read, and that buffer is the channel's receive buffer. NIO reuses a receive
+    /// buffer only while nothing else holds it, so the next read then allocated a second one and
+    /// both stayed with the connection for good (two 2 KiB buffers per idle connection at NIO's
+    /// default size), besides the processor's own object.
+    var partialPacket: ByteBuffer?
     var machine: ConnectionStateMachine
     var session: SessionHandle?
 
@@ -74,16 +83,16 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     var channelWritable = true
     /// A read was requested while reading is paused for the session to open.
     var readPending = false
-    var connectTimer: NIOScheduledCallback?
-    var keepAliveTimer: NIOScheduledCallback?
+    /// The connect timer until CONNECT arrives, then the keep-alive timer: never both at once, so
+    /// one field serves both (each handler field is paid by every idle connection).
+    var timer: NIOScheduledCallback?
     var countedConnection = false
 
     package init(broker: Broker, transport: String, logger: Logger) {
         self.broker = broker
         self.transport = transport
         self.baseLogger = logger
-        self.processor = NIOSingleStepByteToMessageProcessor(
-            MQTTPacketDecoder(maximumPacketSize: broker.configuration.maxPacketSize))
+        self.decoder = MQTTPacketDecoder(maximumPacketSize: broker.configuration.maxPacketSize)
         self.machine = ConnectionStateMachine(now: .uptimeNanoseconds(0))
         self.clientReceiveMaximum = broker.configuration.maxInflight
     }
@@ -107,14 +116,14 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     }
 
     private func start(context: ChannelHandlerContext) {
-        guard connectTimer == nil, !countedConnection else { return }
+        guard timer == nil, !countedConnection else { return }
         countedConnection = true
         broker.stats.increment(.connectionsCurrent)
         broker.stats.increment(.connectionsTotal)
         remoteAddress = context.channel.remoteAddress
         // A socket that never sends CONNECT is closed after a while (DESIGN §9). Scheduling fails
         // only while the event loop shuts down, which closes the connection anyway.
-        connectTimer = try? context.eventLoop.assumeIsolated().scheduleCallback(
+        timer = try? context.eventLoop.assumeIsolated().scheduleCallback(
             in: broker.configuration.connectTimeout, handler: ConnectTimeout(connection: self))
     }
 
@@ -139,8 +148,7 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     private func connectionEnded() {
         guard machine.state != .closed else { return }
         machine.channelInactive()
-        connectTimer?.cancel()
-        keepAliveTimer?.cancel()
+        timer?.cancel()
         if countedConnection {
             broker.stats.decrement(.connectionsCurrent)
             countedConnection = false
@@ -155,16 +163,32 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     }
 
     package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let buffer = unwrapInboundIn(data)
-        do {
-            try processor.process(buffer: buffer) { packet in
-                self.packetReceived(packet)
-            }
-        } catch let error as MQTTDecodeError {
-            decodeFailed(error)
-        } catch {
-            decodeFailed(MQTTDecodeError(reasonCode: .malformedPacket, message: "\(error)"))
+        var buffer = unwrapInboundIn(data)
+        if var partial = partialPacket {
+            partialPacket = nil
+            partial.writeBuffer(&buffer)
+            buffer = partial
         }
+        do {
+            while let packet = try decoder.decodePacket(buffer: &buffer) {
+                packetReceived(packet)
+            }
+        } catch {
+            // The stream has no packet boundary any more; what is left stays unread, as the
+            // connection closes.
+            partialPacket = buffer
+            decodeFailed(error)
+            return
+        }
+        guard buffer.readableBytes > 0 else { return }
+        // NIO's rule for its decoders (`shouldReclaimBytes`): reclaim the consumed bytes once there
+        // are 2 KiB of them, or once they are most of a buffer of more than 1 KiB.
+        if buffer.readerIndex >= 2048
+            || (buffer.storageCapacity > 1024 && buffer.storageCapacity - buffer.readerIndex < buffer.readerIndex)
+        {
+            buffer.discardReadBytes()
+        }
+        partialPacket = buffer
     }
 
     package func channelReadComplete(context: ChannelHandlerContext) {
@@ -211,8 +235,8 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
         let now = context?.eventLoop.now ?? .now()
         switch machine.packetReceived(packet, now: now) {
         case .processConnect(let connect):
-            connectTimer?.cancel()
-            connectTimer = nil
+            timer?.cancel()
+            timer = nil
             connectReceived(connect)
         case .process(let packet):
             process(packet)
