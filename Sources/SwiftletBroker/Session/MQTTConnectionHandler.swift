@@ -83,9 +83,11 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     var channelWritable = true
     /// A read was requested while reading is paused for the session to open.
     var readPending = false
-    /// The connect timer until CONNECT arrives, then the keep-alive timer: never both at once, so
-    /// one field serves both (each handler field is paid by every idle connection).
+    /// The one pending timer of this connection: the connect timeout at first, which goes on to
+    /// check keep-alive (see ``scheduleKeepAliveCheck(in:)``); nil when none is pending.
     var timer: NIOScheduledCallback?
+    /// When `timer` fires.
+    var timerDeadline = NIODeadline.distantPast
     var countedConnection = false
 
     package init(broker: Broker, transport: String, logger: Logger) {
@@ -121,18 +123,8 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
         broker.stats.increment(.connectionsCurrent)
         broker.stats.increment(.connectionsTotal)
         remoteAddress = context.channel.remoteAddress
-        // A socket that never sends CONNECT is closed after a while (DESIGN §9). Scheduling fails
-        // only while the event loop shuts down, which closes the connection anyway.
-        timer = try? context.eventLoop.assumeIsolated().scheduleCallback(
-            in: broker.configuration.connectTimeout, handler: ConnectTimeout(connection: self))
-    }
-
-    func connectTimerFired() {
-        if case .closeConnectTimeout = machine.connectTimerFired() {
-            broker.stats.increment(.connectTimeouts)
-            logger.info("no CONNECT within the connect timeout, closing")
-            closeConnection()
-        }
+        // A socket that never sends CONNECT is closed after a while (DESIGN §9).
+        scheduleTimer(at: context.eventLoop.now + broker.configuration.connectTimeout)
     }
 
     package func handlerRemoved(context: ChannelHandlerContext) {
@@ -235,8 +227,7 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
         let now = context?.eventLoop.now ?? .now()
         switch machine.packetReceived(packet, now: now) {
         case .processConnect(let connect):
-            timer?.cancel()
-            timer = nil
+            // The connect timer stays: it checks keep-alive when it fires (scheduleKeepAliveCheck).
             connectReceived(connect)
         case .process(let packet):
             process(packet)
