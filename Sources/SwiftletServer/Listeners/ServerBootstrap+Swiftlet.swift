@@ -27,6 +27,11 @@ extension ServerBootstrap {
                 value: ChannelOptions.Types.WriteBufferWaterMark(low: outboundLimit / 2, high: outboundLimit)
             )
             .childChannelOption(.recvAllocator, value: Self.receiveBufferSizes)
+            // One read per readiness: NIO keeps up to this many receive buffers per channel for
+            // good (one more each time a read finds the last one still held, as an HTTP decoder
+            // holds an upgrade request that filled it), and a read of up to 64 KiB per wake-up
+            // is enough for any one MQTT connection.
+            .childChannelOption(.maxMessagesPerRead, value: 1)
     }
 
     /// Receive buffer sizes for every connection.
