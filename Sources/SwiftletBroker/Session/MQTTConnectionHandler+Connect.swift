@@ -72,8 +72,7 @@ extension MQTTConnectionHandler {
             }
         }
 
-        self.clientID = clientID
-        logger[metadataKey: "client.id"] = "\(clientID)"
+        self.clientID = clientID  // in every log line of this connection from now on
 
         // Limits the client states for what the server sends it (MQTT 5 §3.1.2.11).
         let properties = connect.properties
@@ -214,10 +213,55 @@ extension MQTTConnectionHandler {
 
     // MARK: - Keep-alive
 
+    /// Makes sure the keep-alive is checked by the end of `delay` (by default the whole
+    /// keep-alive timeout) from now.
+    ///
+    /// A connect timer still pending when the session opens is kept when it fires before that
+    /// deadline: it then checks keep-alive and reschedules for the rest of the interval. Cancelling
+    /// it instead, as soon as CONNECT arrived, cost a linear search of the event loop's timer queue
+    /// per connection (NIO's `cancelScheduledCallback`), which holds a timer for every other
+    /// connection of the loop: quadratic in the number of connections set up.
     func scheduleKeepAliveCheck(in delay: TimeAmount? = nil) {
         guard let context, let timeout = machine.keepAliveTimeout else { return }
-        keepAliveTimer = context.eventLoop.assumeIsolated().scheduleTask(in: delay ?? timeout) {
-            self.keepAliveTimerFired()
+        let deadline = context.eventLoop.now + (delay ?? timeout)
+        if let timer {
+            if timerDeadline <= deadline { return }
+            timer.cancel()
+        }
+        scheduleTimer(at: deadline)
+    }
+
+    func scheduleTimer(at deadline: NIODeadline) {
+        guard let context else { return }
+        // Fails only while the event loop shuts down, which closes the connection anyway.
+        timer = try? context.eventLoop.assumeIsolated().scheduleCallback(
+            at: deadline, handler: ConnectionTimer(connection: self))
+        timerDeadline = deadline
+    }
+
+    /// The timer is a scheduled callback rather than a `scheduleTask` closure (STYLE §2.8): a
+    /// callback whose handler is a single reference is stored in the event loop's timer queue as
+    /// it is, while a scheduled task also allocates a promise, its future and two closure
+    /// contexts, for every idle connection for as long as it is connected.
+    struct ConnectionTimer: NIOScheduledCallbackHandler {
+        let connection: MQTTConnectionHandler
+        func handleScheduledCallback(eventLoop: some EventLoop) { connection.timerFired() }
+    }
+
+    func timerFired() {
+        timer = nil
+        switch machine.state {
+        case .awaitingConnect:
+            if case .closeConnectTimeout = machine.connectTimerFired() {
+                broker.stats.increment(.connectTimeouts)
+                logger.info("no CONNECT within the connect timeout, closing")
+                closeConnection()
+            }
+        case .connected:
+            keepAliveTimerFired()
+        case .openingSession, .closing, .closed:
+            // Opening: the keep-alive timer is scheduled once the session is open.
+            break
         }
     }
 

@@ -27,12 +27,24 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     package typealias OutboundOut = ByteBuffer
 
     let broker: Broker
-    var logger: Logger
+    /// The broker's logger, shared by every connection (see ``ConnectionLogger`` for why).
+    let baseLogger: Logger
+    /// The client's address, for log lines; the channel caches it, so this is no extra copy.
+    var remoteAddress: SocketAddress?
     /// For logs and (later) status events: "tcp", "tls", "ws", "wss".
     let transport: String
 
     var context: ChannelHandlerContext?
-    let processor: NIOSingleStepByteToMessageProcessor<MQTTPacketDecoder>
+    var decoder: MQTTPacketDecoder
+    /// The start of a packet whose rest has not arrived yet; nil whenever every byte read so far
+    /// was decoded.
+    ///
+    /// Not a `NIOSingleStepByteToMessageProcessor`: it keeps the last buffer it was given even when
+    /// it is fully read, and that buffer is the channel's receive buffer. NIO reuses a receive
+    /// buffer only while nothing else holds it, so the next read then allocated a second one and
+    /// both stayed with the connection for good (two 2 KiB buffers per idle connection at NIO's
+    /// default size), besides the processor's own object.
+    var partialPacket: ByteBuffer?
     var machine: ConnectionStateMachine
     var session: SessionHandle?
 
@@ -71,18 +83,25 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     var channelWritable = true
     /// A read was requested while reading is paused for the session to open.
     var readPending = false
-    var connectTimer: Scheduled<Void>?
-    var keepAliveTimer: Scheduled<Void>?
+    /// The one pending timer of this connection: the connect timeout at first, which goes on to
+    /// check keep-alive (see ``scheduleKeepAliveCheck(in:)``); nil when none is pending.
+    var timer: NIOScheduledCallback?
+    /// When `timer` fires.
+    var timerDeadline = NIODeadline.distantPast
     var countedConnection = false
 
     package init(broker: Broker, transport: String, logger: Logger) {
         self.broker = broker
         self.transport = transport
-        self.logger = logger
-        self.processor = NIOSingleStepByteToMessageProcessor(
-            MQTTPacketDecoder(maximumPacketSize: broker.configuration.maxPacketSize))
+        self.baseLogger = logger
+        self.decoder = MQTTPacketDecoder(maximumPacketSize: broker.configuration.maxPacketSize)
         self.machine = ConnectionStateMachine(now: .uptimeNanoseconds(0))
         self.clientReceiveMaximum = broker.configuration.maxInflight
+    }
+
+    /// Logs with this connection's remote address and client ID.
+    var logger: ConnectionLogger {
+        ConnectionLogger(base: baseLogger, remoteAddress: remoteAddress, clientID: clientID)
     }
 
     // MARK: - Channel events
@@ -99,21 +118,13 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     }
 
     private func start(context: ChannelHandlerContext) {
-        guard connectTimer == nil, !countedConnection else { return }
+        guard timer == nil, !countedConnection else { return }
         countedConnection = true
         broker.stats.increment(.connectionsCurrent)
         broker.stats.increment(.connectionsTotal)
-        if let address = context.channel.remoteAddress {
-            logger[metadataKey: "remote"] = "\(address)"
-        }
+        remoteAddress = context.channel.remoteAddress
         // A socket that never sends CONNECT is closed after a while (DESIGN §9).
-        connectTimer = context.eventLoop.assumeIsolated().scheduleTask(in: broker.configuration.connectTimeout) {
-            if case .closeConnectTimeout = self.machine.connectTimerFired() {
-                self.broker.stats.increment(.connectTimeouts)
-                self.logger.info("no CONNECT within the connect timeout, closing")
-                self.closeConnection()
-            }
-        }
+        scheduleTimer(at: context.eventLoop.now + broker.configuration.connectTimeout)
     }
 
     package func handlerRemoved(context: ChannelHandlerContext) {
@@ -129,8 +140,7 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     private func connectionEnded() {
         guard machine.state != .closed else { return }
         machine.channelInactive()
-        connectTimer?.cancel()
-        keepAliveTimer?.cancel()
+        timer?.cancel()
         if countedConnection {
             broker.stats.decrement(.connectionsCurrent)
             countedConnection = false
@@ -145,16 +155,32 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     }
 
     package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let buffer = unwrapInboundIn(data)
-        do {
-            try processor.process(buffer: buffer) { packet in
-                self.packetReceived(packet)
-            }
-        } catch let error as MQTTDecodeError {
-            decodeFailed(error)
-        } catch {
-            decodeFailed(MQTTDecodeError(reasonCode: .malformedPacket, message: "\(error)"))
+        var buffer = unwrapInboundIn(data)
+        if var partial = partialPacket {
+            partialPacket = nil
+            partial.writeBuffer(&buffer)
+            buffer = partial
         }
+        do {
+            while let packet = try decoder.decodePacket(buffer: &buffer) {
+                packetReceived(packet)
+            }
+        } catch {
+            // The stream has no packet boundary any more; what is left stays unread, as the
+            // connection closes.
+            partialPacket = buffer
+            decodeFailed(error)
+            return
+        }
+        guard buffer.readableBytes > 0 else { return }
+        // NIO's rule for its decoders (`shouldReclaimBytes`): reclaim the consumed bytes once there
+        // are 2 KiB of them, or once they are most of a buffer of more than 1 KiB.
+        if buffer.readerIndex >= 2048
+            || (buffer.storageCapacity > 1024 && buffer.storageCapacity - buffer.readerIndex < buffer.readerIndex)
+        {
+            buffer.discardReadBytes()
+        }
+        partialPacket = buffer
     }
 
     package func channelReadComplete(context: ChannelHandlerContext) {
@@ -201,8 +227,7 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
         let now = context?.eventLoop.now ?? .now()
         switch machine.packetReceived(packet, now: now) {
         case .processConnect(let connect):
-            connectTimer?.cancel()
-            connectTimer = nil
+            // The connect timer stays: it checks keep-alive when it fires (scheduleKeepAliveCheck).
             connectReceived(connect)
         case .process(let packet):
             process(packet)

@@ -36,6 +36,10 @@ enum HTTPListener {
         let transport = tls == nil ? "ws" : "wss"
         let registry = WebSocketLoopResourcesRegistry(compressionLevel: settings.deflate.compressionLevel)
         let outboundLimit = broker.configuration.maxOutboundBytes
+        // One upgrader for all connections: it holds only configuration.
+        let upgrader = MQTTWebSocketUpgrader(
+            handshake: settings.handshake, deflate: settings.deflate, broker: broker,
+            transport: transport, resources: registry, logger: logger)
         return ServerBootstrap.swiftletListener(group: group, outboundLimit: outboundLimit)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -43,9 +47,6 @@ enum HTTPListener {
                     if let tls {
                         try pipeline.addHandler(NIOSSLServerHandler(context: tls))
                     }
-                    let upgrader = MQTTWebSocketUpgrader(
-                        handshake: settings.handshake, deflate: settings.deflate, broker: broker,
-                        transport: transport, resources: registry, logger: logger)
                     try pipeline.configureHTTPServerPipeline(
                         withPipeliningAssistance: true,
                         withServerUpgrade: (

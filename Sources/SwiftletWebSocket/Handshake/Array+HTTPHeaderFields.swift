@@ -19,7 +19,7 @@ extension [(String, String)] {
     /// - Parameter name: The field name in lower case.
     func values(named name: String) -> [String] {
         self.compactMap { field in
-            field.0.lowercased() == name ? trimmingOptionalWhitespace(field.1) : nil
+            isASCIICaseInsensitiveMatch(field.0, lowercasedName: name) ? trimmingOptionalWhitespace(field.1) : nil
         }
     }
 
@@ -34,6 +34,19 @@ extension [(String, String)] {
                 .filter { !$0.isEmpty }
         }
     }
+}
+
+/// Whether `field` is `name` in any ASCII case (RFC 9110 §5.1). Compares bytes in place: the
+/// handshake looks up several fields, and lowercasing every field name for each lookup allocated
+/// a string per field per lookup on every WebSocket connection set-up.
+private func isASCIICaseInsensitiveMatch(_ field: String, lowercasedName name: String) -> Bool {
+    var fieldBytes = field.utf8.makeIterator()
+    for expected in name.utf8 {
+        guard let byte = fieldBytes.next() else { return false }
+        let lowered = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+        guard lowered == expected else { return false }
+    }
+    return fieldBytes.next() == nil
 }
 
 /// Drops leading and trailing spaces and tabs (OWS, RFC 9110 §5.6.3).

@@ -176,9 +176,16 @@ package enum WebSocketHandshake {
                 headers: responseHeaders,
                 acceptValue: acceptValue,
                 subprotocol: subprotocol,
-                extensionOffers: headers.values(named: "sec-websocket-extensions").filter { !$0.isEmpty }
+                extensionOffers: extensionOffers(in: headers)
             )
         )
+    }
+
+    /// The values of every `Sec-WebSocket-Extensions` field, trimmed, in order, empty ones
+    /// dropped: ``Accepted/extensionOffers`` of a request already accepted, without checking it
+    /// again.
+    package static func extensionOffers(in headers: [(String, String)]) -> [String] {
+        headers.values(named: "sec-websocket-extensions").filter { !$0.isEmpty }
     }
 
     /// The `Sec-WebSocket-Accept` value for a key: base64 of the SHA-1 of the key, as sent,
