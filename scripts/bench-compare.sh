@@ -19,6 +19,16 @@
 #   SCENARIO: fanout (TCP, QoS 0), fanout-ws (WebSocket + permessage-deflate offered, QoS 0),
 #             fanout-qos1, ramp (fanout TCP QoS 0, rate ramp), chat (QoS 1), connections.
 #   Default: fanout fanout-ws chat connections.
+#   The targets of issue 5, one scenario each (fixed shapes; see docs/benchmarks.md):
+#     room1k-ramp-tcp, room1k-ramp-ws   1 room × 1,000 subscribers, QoS 0, 64 B: highest rate at p99 ≤ 100 ms
+#     room1k-10k                        the same at 10,000 deliveries/s: broker CPU per delivery
+#     room10k-ramp-tcp, room10k-ramp-ws 1 room × 10,000 subscribers: highest rate at p99 ≤ 100 ms
+#     room10k-1hz                       the same at 1 message/s: delivery latency
+#     room1k-deflate-ramp               1 room × 1,000 over ws+deflate, 512 B messages
+#     live                              1 room × 10,000 viewers, 40 B comments, 100/s; Swiftlet
+#                                       with a 30 ms batch window (room policy sb/#), the others plain
+#     chat200                           200 rooms × 50 subscribers, 200 publishers, QoS 1, 200 B, ramp
+#     idle19k                           19,000 idle connections
 #
 # Environment (all optional):
 #   BROKERS          which brokers, default "swiftlet nats mosquitto"
@@ -123,13 +133,16 @@ wait_port() {
     return 1
 }
 
-# Starts $1 on fresh ports; sets BROKER_PID, MQTT_PORT and WS_PORT.
+# Starts $1 on fresh ports (for scenario $2); sets BROKER_PID, MQTT_PORT and WS_PORT.
 start_broker() {
-    local kind=$1 client_port
+    local kind=$1 scenario=${2:-} client_port extra
     read -r MQTT_PORT WS_PORT client_port <<<"$(free_ports 3)"
     case "$kind" in
     swiftlet)
-        "$SWIFTLET" serve --mqtt "$HOST:$MQTT_PORT" --http "$HOST:$WS_PORT" --log-level warning \
+        # The live room gets its batch window (bench topics are sb/RUN/ROOM).
+        extra=()
+        if [ "$scenario" = live ]; then extra=(--room "sb/# batch_ms=30"); fi
+        "$SWIFTLET" serve --mqtt "$HOST:$MQTT_PORT" --http "$HOST:$WS_PORT" --log-level warning "${extra[@]}" \
             >"$WORK/broker.log" 2>&1 &
         ;;
     nats)
@@ -183,6 +196,26 @@ scenario_args() {
     chat) echo chat --url "mqtt://$HOST:$MQTT_PORT" --rooms "$CHAT_ROOMS" --subscribers "$CHAT_MEMBERS" \
         --rate "$CHAT_RATE" --qos 1 "${common[@]}" ;;
     connections) echo connections --url "mqtt://$HOST:$MQTT_PORT" --connections "$CONNECTIONS" "${common[@]}" ;;
+    # The targets of issue 5.
+    room1k-ramp-tcp) echo fanout --url "mqtt://$HOST:$MQTT_PORT" --subscribers 1000 --rooms 1 --publishers 1 \
+        --size 64 --qos 0 --ramp 20:2:5120 "${common[@]}" ;;
+    room1k-ramp-ws) echo fanout --url "ws://$HOST:$WS_PORT/mqtt" --subscribers 1000 --rooms 1 --publishers 1 \
+        --size 64 --qos 0 --ramp 20:2:5120 "${common[@]}" ;;
+    room1k-10k) echo fanout --url "mqtt://$HOST:$MQTT_PORT" --subscribers 1000 --rooms 1 --publishers 1 \
+        --size 64 --qos 0 --rate 10 "${common[@]}" ;;
+    room10k-ramp-tcp) echo fanout --url "mqtt://$HOST:$MQTT_PORT" --subscribers 10000 --rooms 1 --publishers 1 \
+        --size 64 --qos 0 --ramp 2:2:512 "${common[@]}" ;;
+    room10k-ramp-ws) echo fanout --url "ws://$HOST:$WS_PORT/mqtt" --subscribers 10000 --rooms 1 --publishers 1 \
+        --size 64 --qos 0 --ramp 2:2:512 "${common[@]}" ;;
+    room10k-1hz) echo fanout --url "mqtt://$HOST:$MQTT_PORT" --subscribers 10000 --rooms 1 --publishers 1 \
+        --size 64 --qos 0 --rate 1 "${common[@]}" ;;
+    room1k-deflate-ramp) echo fanout --url "ws+deflate://$HOST:$WS_PORT/mqtt" --subscribers 1000 --rooms 1 \
+        --publishers 1 --size 512 --qos 0 --ramp 20:2:5120 "${common[@]}" ;;
+    live) echo fanout --url "mqtt://$HOST:$MQTT_PORT" --subscribers 10000 --rooms 1 --publishers 20 \
+        --size 40 --qos 0 --rate 100 "${common[@]}" ;;
+    chat200) echo fanout --url "mqtt://$HOST:$MQTT_PORT" --subscribers 10000 --rooms 200 --publishers 200 \
+        --size 200 --qos 1 --ramp 250:2:16000 "${common[@]}" ;;
+    idle19k) echo connections --url "mqtt://$HOST:$MQTT_PORT" --connections 19000 "${common[@]}" ;;
     *) echo "unknown scenario $1" >&2; return 1 ;;
     esac
 }
@@ -191,7 +224,7 @@ first_row=$(($( [ -f "$CSV" ] && wc -l <"$CSV" || echo 0 ) + 1))
 for scenario in "${SCENARIOS[@]}"; do
     for broker in $BROKERS; do
         echo "== $scenario on $broker" >&2
-        start_broker "$broker"
+        start_broker "$broker" "$scenario"
         # shellcheck disable=SC2046
         "$SWIFTLET" bench $(scenario_args "$scenario") --label "$broker" || echo "($scenario on $broker failed)" >&2
         stop_broker

@@ -439,8 +439,9 @@ package final class SessionHandle: @unchecked Sendable {
                     "slow consumer disconnected: session queue full",
                     metadata: ["client.id": "\(clientID)", "queued": "\(state.queue.count)"])
                 // Not from inside the delivery loop that is still walking this loop's subscribers.
+                let target = NIOLoopBound(connection, eventLoop: eventLoop)
                 eventLoop.execute {
-                    connection.disconnect(reason: .quotaExceeded, reasonString: "too slow: session queue full")
+                    target.value.disconnect(reason: .quotaExceeded, reasonString: "too slow: session queue full")
                 }
             }
             return
