@@ -25,8 +25,8 @@
 #     room10k-ramp-tcp, room10k-ramp-ws 1 room × 10,000 subscribers: highest rate at p99 ≤ 100 ms
 #     room10k-1hz                       the same at 1 message/s: delivery latency
 #     room1k-deflate-ramp               1 room × 1,000 over ws+deflate, 512 B messages
-#     live                              1 room × 10,000 viewers, 40 B comments, 100/s; Swiftlet
-#                                       with a 30 ms batch window (room policy sb/#), the others plain
+#     live                              1 room × 10,000 viewers, 40 B comments, LIVE_RATE/s (20);
+#                                       Swiftlet with a 30 ms batch window (room policy sb/#), the others plain
 #     chat200                           200 rooms × 50 subscribers, 200 publishers, QoS 1, 200 B, ramp
 #     idle19k                           19,000 idle connections
 #
@@ -60,6 +60,7 @@ CHAT_ROOMS=${CHAT_ROOMS:-400}
 CHAT_MEMBERS=${CHAT_MEMBERS:-2000}
 CHAT_RATE=${CHAT_RATE:-2000}
 CONNECTIONS=${CONNECTIONS:-10000}
+LIVE_RATE=${LIVE_RATE:-20}
 SOURCE_ADDRESSES=${SOURCE_ADDRESSES:-4}
 BENCH_THREADS=${BENCH_THREADS:-1}
 SCRATCH=${SCRATCH:-.build}
@@ -212,7 +213,7 @@ scenario_args() {
     room1k-deflate-ramp) echo fanout --url "ws+deflate://$HOST:$WS_PORT/mqtt" --subscribers 1000 --rooms 1 \
         --publishers 1 --size 512 --qos 0 --ramp 20:2:5120 "${common[@]}" ;;
     live) echo fanout --url "mqtt://$HOST:$MQTT_PORT" --subscribers 10000 --rooms 1 --publishers 20 \
-        --size 40 --qos 0 --rate 100 "${common[@]}" ;;
+        --size 40 --qos 0 --rate "$LIVE_RATE" "${common[@]}" ;;
     chat200) echo fanout --url "mqtt://$HOST:$MQTT_PORT" --subscribers 10000 --rooms 200 --publishers 200 \
         --size 200 --qos 1 --ramp 250:2:16000 "${common[@]}" ;;
     idle19k) echo connections --url "mqtt://$HOST:$MQTT_PORT" --connections 19000 "${common[@]}" ;;
