@@ -77,6 +77,7 @@ let package = Package(
             name: "SwiftletBroker",
             dependencies: [
                 "SwiftletMQTT",
+                "SwiftletAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),

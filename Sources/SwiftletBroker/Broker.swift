@@ -27,6 +27,10 @@ package final class Broker: Sendable {
     package let store: any SessionStore
     /// Topics under room policies: batch windows, rate ceilings and their counters.
     package let rooms: RoomTable
+    /// Checks CONNECT credentials against the access keys (DESIGN §6).
+    package let authenticator: Authenticator
+    /// Failed authentication, rate-limited per source address.
+    package let authFailures = AuthFailureLimiter()
 
     private let index = Mutex(SubscriptionIndex<SessionHandle>())
     private let loops = LoopContexts()
@@ -38,6 +42,7 @@ package final class Broker: Sendable {
         self.store = store
         self.retained = RetainedStore(limit: configuration.maxRetainedMessages, store: store)
         self.rooms = RoomTable(policies: configuration.rooms, maxRooms: configuration.maxRooms)
+        self.authenticator = Authenticator(configuration: configuration)
     }
 
     // MARK: - Sessions

@@ -57,6 +57,11 @@ package struct BrokerConfiguration: Sendable, Hashable {
     package var slowConsumerPolicy: SlowConsumerPolicy = .drop
     /// Whether clients may connect without credentials.
     package var allowAnonymous: Bool = true
+    /// Access keys whose secrets check `Signature|…`, `DeviceCredential|…` and `Token|…`
+    /// credentials (DESIGN §6). Empty: only anonymous access.
+    package var accessKeys: [AccessKey] = []
+    /// The instance ID credentials must name; nil accepts any.
+    package var instanceID: String? = nil
 
     package init() {}
 }

@@ -21,6 +21,9 @@ package final class BrokerStats: @unchecked Sendable {
         case connectionsCurrent
         case connectionsTotal
         case connectionsRejected
+        case authenticationFailures
+        case authenticationThrottled
+        case tokensExpiredInSession
         case sessionsTakenOver
         case keepAliveTimeouts
         case connectTimeouts

@@ -115,6 +115,14 @@ struct ServerOptions: ParsableArguments {
         valueName: "'FILTER key=value ...'"))
     var room: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Access key for signature and token credentials; ROLE is device or cloud; repeatable.",
+        valueName: "ID:SECRET:ROLE"))
+    var accessKey: [String] = []
+
+    @Option(name: .long, help: "Instance ID that credentials must name (default: any).")
+    var instanceId: String?
+
     @Option(name: .long, help: "Rooms (topics under a room policy) tracked at most (default 100000).")
     var maxRooms: String?
 
@@ -136,8 +144,8 @@ struct ServerOptions: ParsableArguments {
             ("max-outbound-bytes", maxOutboundBytes), ("max-retained-messages", maxRetainedMessages), ("queue-qos0-offline", queueQos0Offline), ("max-connections", maxConnections),
             ("connect-timeout", connectTimeout), ("max-keepalive", maxKeepalive),
             ("topic-alias-maximum", topicAliasMaximum), ("max-session-expiry", maxSessionExpiry),
-            ("max-rooms", maxRooms), ("slow-consumer-policy", slowConsumerPolicy),
-        ] + room.map { ("room", $0) }
+            ("max-rooms", maxRooms), ("slow-consumer-policy", slowConsumerPolicy), ("instance-id", instanceId),
+        ] + room.map { ("room", $0) } + accessKey.map { ("access-key", $0) }
         for case (let key, let value?) in flags {
             try configuration.apply(key: key, value: value)
         }

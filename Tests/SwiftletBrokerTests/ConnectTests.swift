@@ -183,13 +183,15 @@ struct ConnectTests {
         #expect(!client.isActive)
     }
 
-    @Test("Without anonymous access, CONNECT with a user name is accepted", arguments: [ProtocolVersion.v3_1_1, .v5])
-    func namedClientAcceptedWithoutAnonymous(version: ProtocolVersion) throws {
+    @Test(
+        "Without anonymous access, a plain user name is refused (no password file): 0x86 / return code 4",
+        arguments: [ProtocolVersion.v3_1_1, .v5])
+    func namedClientRefusedWithoutAnonymous(version: ProtocolVersion) throws {
         let broker = TestBroker { $0.allowAnonymous = false }
         let client = try broker.client(version)
         let connack = try client.connect(clientID: "alice", username: "alice", password: ByteBuffer(string: "pw"))
-        #expect(connack.reasonCode == .success)
-        #expect(client.isActive)
+        #expect(connack.reasonCode == .badUserNameOrPassword)
+        #expect(!client.isActive)
     }
 
     @Test("Connections beyond maxConnections are refused with 0x97")

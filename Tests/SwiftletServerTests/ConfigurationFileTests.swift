@@ -242,4 +242,53 @@ struct ConfigurationFileTests {
         let description = yamlError(yaml)?.description ?? "no error"
         #expect(description.hasPrefix("\(Self.source): \(expected)"), "\(description)")
     }
+
+    // MARK: - Access keys (DESIGN §6)
+
+    @Test("access-keys: a list of id, secret and role; role defaults to device")
+    func accessKeys() throws {
+        let yaml = """
+            allow-anonymous: false
+            instance-id: inst-1
+            access-keys:
+              - id: AK1
+                secret: "s3cr3t: with colon"
+                role: cloud
+              - id: AK2
+                secret: other
+            """
+        var configuration = ServerConfiguration()
+        try configuration.apply(yaml: yaml, source: Self.source)
+        #expect(
+            configuration.broker.accessKeys == [
+                AccessKey(id: "AK1", secret: "s3cr3t: with colon", role: .cloud),
+                AccessKey(id: "AK2", secret: "other", role: .device),
+            ])
+        #expect(configuration.broker.instanceID == "inst-1")
+        #expect(!configuration.broker.allowAnonymous)
+    }
+
+    @Test(
+        "a bad access key is refused without quoting its secret",
+        arguments: [
+            "access-keys:\n  - id: AK1\n    secret: hunter2\n    role: admin\n",
+            "access-keys:\n  - id: AK1\n    secret: hunter2\n    extra: x\n",
+            "access-keys:\n  - secret: hunter2\n",
+            "access-keys: hunter2\n",
+        ])
+    func badAccessKey(_ yaml: String) {
+        let description = yamlError(yaml)?.description ?? "no error"
+        #expect(description.hasPrefix("\(Self.source): "), "\(description)")
+        #expect(!description.contains("hunter2"))
+    }
+
+    @Test("--access-key errors never echo the secret")
+    func accessKeyFlag() {
+        var configuration = ServerConfiguration()
+        let error = configurationError { () throws(ConfigurationError) in
+            try configuration.apply(key: "access-key", value: "AK1:hunter2:admin")
+        }
+        #expect(error?.description.hasPrefix("access-key: ") == true)
+        #expect(error?.description.contains("hunter2") == false)
+    }
 }

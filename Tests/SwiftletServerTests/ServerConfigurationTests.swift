@@ -88,6 +88,10 @@ let settingCases: [SettingCase] = [
         ]
     },
     SettingCase("max-rooms", "10", range: 1...10_000_000) { $0.broker.maxRooms = 10 },
+    SettingCase("access-key", "AK1:s3cr3t:cloud", malformed: []) {
+        $0.broker.accessKeys = [AccessKey(id: "AK1", secret: "s3cr3t", role: .cloud)]
+    },
+    SettingCase("instance-id", "inst-1", malformed: ["", "a|b"]) { $0.broker.instanceID = "inst-1" },
     SettingCase("slow-consumer-policy", "disconnect", malformed: ["", "kick"]) { $0.broker.slowConsumerPolicy = .disconnect },
 ]
 

@@ -29,14 +29,27 @@ package struct RateLimiter: Sendable, Hashable {
 
     /// Takes one token if there is one.
     package mutating func tryAcquire(now: NIODeadline) -> Bool {
+        refill(now: now)
+        guard scaledTokens >= 1_000_000_000 else { return false }
+        scaledTokens -= 1_000_000_000
+        return true
+    }
+
+    /// Whether a token is there, without taking it.
+    package mutating func hasToken(now: NIODeadline) -> Bool {
+        refill(now: now)
+        return scaledTokens >= 1_000_000_000
+    }
+
+    /// Whether the bucket is full: as if nothing had been taken.
+    package var isFull: Bool { scaledTokens == Int64(rate) * 1_000_000_000 }
+
+    private mutating func refill(now: NIODeadline) {
         let elapsed = max(0, (now - lastRefill).nanoseconds)
         lastRefill = now
         let capacity = Int64(rate) * 1_000_000_000
         // elapsed × rate can overflow only after ~290 years at 1/s; clamp anyway.
         let (refill, overflow) = elapsed.multipliedReportingOverflow(by: Int64(rate))
         scaledTokens = overflow || refill >= capacity - scaledTokens ? capacity : scaledTokens + refill
-        guard scaledTokens >= 1_000_000_000 else { return false }
-        scaledTokens -= 1_000_000_000
-        return true
     }
 }

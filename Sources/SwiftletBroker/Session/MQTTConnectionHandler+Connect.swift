@@ -32,11 +32,7 @@ extension MQTTConnectionHandler {
             refuseConnect(.badAuthenticationMethod, reasonString: "enhanced authentication is not supported")
             return
         }
-        let username = certificateUsername?() ?? connect.username
-        if !configuration.allowAnonymous && username == nil {
-            refuseConnect(.notAuthorized, reasonString: "anonymous access is disabled")
-            return
-        }
+        if !authenticate(connect) { return }
 
         var clientID = connect.clientID
         var assignedClientID: String? = nil
@@ -68,6 +64,11 @@ extension MQTTConnectionHandler {
             if Self.isBrokerTopic(will.topic) {
                 // A will is published as if the client had sent it, so the \$SYS rule applies.
                 refuseConnect(.notAuthorized, reasonString: "clients may not publish to $SYS topics")
+                return
+            }
+            if let grants = identity.grants, !grants.allowsPublish(to: will.topic) {
+                // Its tokens decide for the will as for any PUBLISH (DESIGN §6).
+                refuseConnect(.notAuthorized, reasonString: "will topic not granted by the token")
                 return
             }
         }
@@ -131,6 +132,48 @@ extension MQTTConnectionHandler {
                     self.refuseConnect(.unspecifiedError, reasonString: nil)
                 }
             }
+    }
+
+    /// Checks the CONNECT's credentials (DESIGN §6); refuses the connection and returns false
+    /// when they fail. Failures are rate-limited per source address, and neither the password nor
+    /// a secret ever reaches a log line.
+    private func authenticate(_ connect: ConnectPacket) -> Bool {
+        let address = remoteAddress?.ipAddress ?? "unknown"
+        let now = context?.eventLoop.now ?? .now()
+        guard broker.authFailures.mayAttempt(address, now: now) else {
+            broker.stats.increment(.authenticationThrottled)
+            refuseConnect(.connectionRateExceeded, reasonString: "too many failed authentication attempts")
+            return false
+        }
+        if let commonName = certificateUsername?() {
+            // TLS verified the client's certificate: that is the authentication (DESIGN §6).
+            identity = ClientIdentity(kind: .certificate(commonName: commonName), role: .device, grants: nil)
+            return true
+        }
+        switch broker.authenticator.authenticate(
+            clientID: connect.clientID, username: connect.username, password: connect.password, now: WallClock.now())
+        {
+        case .accepted(let identity):
+            self.identity = identity
+            scheduleTokenExpiry()
+            return true
+        case .refused(let reason, let detail):
+            broker.stats.increment(.authenticationFailures)
+            broker.authFailures.failed(address, now: now)
+            refuseConnect(reason, reasonString: detail)
+            return false
+        }
+    }
+
+    /// A token client is disconnected when its first token expires (MQTT 5: 0x87).
+    private func scheduleTokenExpiry() {
+        guard let grants = identity.grants, let first = grants.map(\.expiresAt).min(), let context else { return }
+        let seconds = Int64(clamping: first) - Int64(clamping: WallClock.now())
+        tokenExpiryTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(max(seconds, 0))) {
+            self.broker.stats.increment(.tokensExpiredInSession)
+            self.logger.info("token expired, disconnecting")
+            self.disconnect(reason: .notAuthorized, reasonString: "token expired")
+        }
     }
 
     struct PendingConnect {

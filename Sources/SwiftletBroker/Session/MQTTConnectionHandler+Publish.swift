@@ -57,6 +57,11 @@ extension MQTTConnectionHandler {
             refusePublish(publish, .notAuthorized, "clients may not publish to $SYS topics")
             return
         }
+        if let grants = identity.grants, !grants.allowsPublish(to: publish.topic) {
+            // A token client publishes only where a write token reaches (DESIGN §6).
+            refusePublish(publish, .notAuthorized, "topic not granted by the token")
+            return
+        }
         if protocolVersion == .v5, publish.properties.payloadFormatIndicator == 1,
             !Self.isValidUTF8(publish.payload)
         {

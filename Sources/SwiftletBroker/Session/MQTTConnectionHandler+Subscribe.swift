@@ -78,9 +78,13 @@ extension MQTTConnectionHandler {
         else {
             return refuseSubscription(filter, .topicFilterInvalid, "topic filter over the length or level limit", &refusals)
         }
-        if Self.isBrokerTopic(matchFilter) {
-            // Only privileged (cloud) clients will read $SYS (DESIGN §7); none exist yet.
+        if Self.isBrokerTopic(matchFilter), identity.role != .cloud {
+            // Only privileged (cloud) clients read $SYS (DESIGN §7).
             return refuseSubscription(filter, .notAuthorized, "$SYS topics are reserved", &refusals)
+        }
+        if let grants = identity.grants, !grants.allowsSubscribe(to: matchFilter) {
+            // A token client subscribes only within what a read token covers (DESIGN §6).
+            return refuseSubscription(filter, .notAuthorized, "topic filter not granted by the token", &refusals)
         }
         if P2PTopic.isForeignP2PFilter(matchFilter, subscriberClientID: clientID) {
             // No client may subscribe to another client's p2p topic (DESIGN §5).

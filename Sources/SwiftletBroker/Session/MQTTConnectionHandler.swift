@@ -67,6 +67,10 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     var inboundAliases: [UInt16: String] = [:]
     /// Aliases the server set towards the client.
     var outboundAliases: [String: UInt16] = [:]
+    /// Who the client authenticated as; token clients carry their grants.
+    var identity = ClientIdentity.anonymous
+    /// Closes a token client's connection when its earliest token expires.
+    var tokenExpiryTimer: Scheduled<Void>?
     /// Per room policy with a per-client publish rate (bullet comments): this client's bucket.
     var publishLimiters: [String: RateLimiter] = [:]
     /// The reason code of the client's DISCONNECT, once received.
@@ -141,6 +145,8 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
         guard machine.state != .closed else { return }
         machine.channelInactive()
         timer?.cancel()
+        tokenExpiryTimer?.cancel()
+        tokenExpiryTimer = nil
         if countedConnection {
             broker.stats.decrement(.connectionsCurrent)
             countedConnection = false

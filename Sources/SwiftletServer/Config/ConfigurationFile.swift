@@ -34,6 +34,10 @@ extension ServerConfiguration {
                 try applyRooms(value, source: source)
                 continue
             }
+            if name == "access-keys" {
+                try applyAccessKeys(value, source: source)
+                continue
+            }
             guard let scalar = value.scalar else {
                 throw ConfigurationError("\(source): '\(name)' must be a single value")
             }
@@ -72,6 +76,26 @@ extension ServerConfiguration {
             } catch {
                 throw ConfigurationError("\(source): \(error.description)")
             }
+        }
+    }
+
+    /// `access-keys:` is a list of `{id, secret, role}` mappings (role `device` or `cloud`).
+    private mutating func applyAccessKeys(_ node: Node, source: String) throws(ConfigurationError) {
+        guard let sequence = node.sequence else {
+            throw ConfigurationError("\(source): 'access-keys' must be a list of {id, secret, role}")
+        }
+        for entry in sequence {
+            guard let mapping = entry.mapping,
+                let id = mapping["id"]?.string, !id.isEmpty,
+                let secret = mapping["secret"]?.string, !secret.isEmpty,
+                let roleName = mapping["role"]?.string ?? Optional("device"),
+                let role = AccessKey.Role(rawValue: roleName),
+                mapping.keys.allSatisfy({ ["id", "secret", "role"].contains($0.string ?? "") })
+            else {
+                throw ConfigurationError(
+                    "\(source): each access key needs 'id' and 'secret' and may have 'role' (device or cloud), nothing else")
+            }
+            broker.accessKeys.append(AccessKey(id: id, secret: secret, role: role))
         }
     }
 

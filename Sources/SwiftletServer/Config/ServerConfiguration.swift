@@ -168,6 +168,22 @@ extension ServerConfiguration {
         ConfigurationSetting(key: "room", help: "room policy 'FILTER key=value ...' (batch_ms, rate_limit, overflow, client_rate_limit); repeatable") { config, value throws(ConfigurationError) in
             config.broker.rooms.append(try RoomPolicy(flag: value))
         },
+        ConfigurationSetting(key: "access-key", help: "access key for signature and token credentials, ID:SECRET:ROLE (role device or cloud); repeatable") { config, value throws(ConfigurationError) in
+            let parts = value.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            // The secret is never echoed back in an error.
+            guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty,
+                let role = AccessKey.Role(rawValue: String(parts[2]))
+            else {
+                throw ConfigurationError("access-key: expected ID:SECRET:ROLE with ROLE device or cloud")
+            }
+            config.broker.accessKeys.append(AccessKey(id: String(parts[0]), secret: String(parts[1]), role: role))
+        },
+        ConfigurationSetting(key: "instance-id", help: "instance ID that credentials must name (default: any)") { config, value throws(ConfigurationError) in
+            guard !value.isEmpty, !value.contains("|") else {
+                throw ConfigurationError("instance-id: expected a non-empty ID without '|', got '\(value)'")
+            }
+            config.broker.instanceID = value
+        },
         ConfigurationSetting(key: "max-rooms", help: "rooms (topics under a room policy) tracked at most") { config, value throws(ConfigurationError) in
             config.broker.maxRooms = try integer("max-rooms", value, in: 1...10_000_000)
         },

@@ -1,0 +1,99 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Swiftlet open source project
+//
+// Copyright (c) 2026 the Swiftlet authors
+// Licensed under Apache License v2.0
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+import NIOCore
+import SwiftletAuth
+import SwiftletMQTT
+
+/// Checks the credentials of a CONNECT (DESIGN §6): signature, device-credential and token modes
+/// against the configured access keys, and anonymous access. A pure value: no I/O, no clock of
+/// its own, so every rule is tested without a connection.
+package struct Authenticator: Sendable {
+    /// The outcome of a CONNECT's credentials.
+    package enum Result: Sendable, Hashable {
+        case accepted(ClientIdentity)
+        /// CONNACK code (3.1.1 return codes follow from it) and a reason for the log; the reason
+        /// never quotes a secret or a password.
+        case refused(ReasonCode, String)
+    }
+
+    private let keys: [String: AccessKey]
+    private let instanceID: String?
+    private let allowAnonymous: Bool
+
+    package init(configuration: BrokerConfiguration) {
+        var keys: [String: AccessKey] = [:]
+        for key in configuration.accessKeys { keys[key.id] = key }
+        self.keys = keys
+        self.instanceID = configuration.instanceID
+        self.allowAnonymous = configuration.allowAnonymous
+    }
+
+    /// The secret of an access key, for token verification.
+    func secret(of accessKeyID: String) -> String? { keys[accessKeyID]?.secret }
+
+    /// - Parameters:
+    ///   - clientID: the client identifier as sent in CONNECT (what a signature signs).
+    ///   - now: seconds since 1970, for token expiry.
+    package func authenticate(
+        clientID: String, username: String?, password: ByteBuffer?, now: UInt64
+    ) -> Result {
+        guard let username else {
+            return allowAnonymous ? .accepted(.anonymous) : .refused(.notAuthorized, "anonymous access is disabled")
+        }
+        guard let credential = ClientCredential(username: username) else {
+            return .refused(.badUserNameOrPassword, "malformed credential user name")
+        }
+        let passwordBytes = password.map { Array($0.readableBytesView) } ?? []
+        switch credential {
+        case .plain:
+            // No password file yet: a plain user name is anonymous access with a name.
+            return allowAnonymous
+                ? .accepted(.anonymous) : .refused(.badUserNameOrPassword, "unknown user (no password file)")
+        case .signature(let keyID, let instance), .deviceCredential(let keyID, let instance):
+            guard let key = keys[keyID], instanceMatches(instance) else {
+                return .refused(.badUserNameOrPassword, "unknown access key or instance")
+            }
+            guard Signature.isValid(password: passwordBytes, secretKey: key.secret, clientID: clientID) else {
+                return .refused(.badUserNameOrPassword, "signature does not match")
+            }
+            return .accepted(ClientIdentity(kind: .signed(accessKeyID: keyID), role: key.role, grants: nil))
+        case .token(let keyID, let instance):
+            guard keys[keyID] != nil, instanceMatches(instance) else {
+                return .refused(.badUserNameOrPassword, "unknown access key or instance")
+            }
+            guard let text = String(validating: passwordBytes, as: UTF8.self), let tokens = TokenPassword(text) else {
+                return .refused(.badUserNameOrPassword, "token password is not RW|token or R|token|W|token")
+            }
+            var grants: [TokenGrant] = []
+            for (actions, encoded) in tokens.tokens {
+                let token: AccessToken
+                do {
+                    token = try TokenCodec.verify(encoded, now: now) { secret(of: $0) }
+                } catch {
+                    return .refused(.badUserNameOrPassword, "token refused: \(error.description)")
+                }
+                // A token is only good with the key that signed it.
+                guard token.accessKeyID == keyID else {
+                    return .refused(.badUserNameOrPassword, "token issued for another access key")
+                }
+                guard token.actions.isSuperset(of: actions) else {
+                    return .refused(.notAuthorized, "token does not allow \(actions.description)")
+                }
+                grants.append(TokenGrant(token, actions: actions))
+            }
+            return .accepted(ClientIdentity(kind: .token(accessKeyID: keyID), role: .device, grants: grants))
+        }
+    }
+
+    private func instanceMatches(_ instance: String) -> Bool {
+        instanceID.map { $0 == instance } ?? true
+    }
+}

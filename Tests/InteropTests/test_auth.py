@@ -1,0 +1,150 @@
+#===----------------------------------------------------------------------===//
+#
+# This source file is part of the Swiftlet open source project
+#
+# Copyright (c) 2026 the Swiftlet authors
+# Licensed under Apache License v2.0
+#
+# SPDX-License-Identifier: Apache-2.0
+#
+#===----------------------------------------------------------------------===//
+"""Authentication on CONNECT and token grants (DESIGN §6) with real clients: paho-mqtt with
+HMAC-SHA1 passwords computed here, tokens issued by `swiftlet token` and tokens forged here in
+the documented format (docs/authentication.md), raw CONNECT packets for the exact CONNACK codes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import struct
+import subprocess
+import time
+
+import pytest
+
+import wire
+from conftest import SWIFTLET_BIN
+from helpers import V311, V5, VERSION_NAMES, unique
+
+pytestmark = pytest.mark.swiftlet_only
+
+KEYS = ["--access-key", "DEV:dev-secret:device", "--access-key", "CLOUD:cloud-secret:cloud"]
+
+
+def signature(secret: str, client_id: str) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), client_id.encode(), hashlib.sha1).digest()).decode()
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def forge_token(key: str, secret: str, filters: list[str], actions: int, expires: int) -> str:
+    """A token in the documented binary format, signed with HMAC-SHA256 (docs/authentication.md)."""
+    token_id = b"0123456789abcdef0123456789abcdef"
+    payload = bytes([1, actions]) + struct.pack(">Q", expires) + bytes([len(token_id)]) + token_id
+    payload += struct.pack(">H", len(key)) + key.encode() + bytes([len(filters)])
+    for f in filters:
+        payload += struct.pack(">H", len(f.encode())) + f.encode()
+    return b64url(payload) + "." + b64url(hmac.new(secret.encode(), payload, hashlib.sha256).digest())
+
+
+def cli_token(*args: str) -> dict[str, str]:
+    out = subprocess.run([SWIFTLET_BIN, "token", "--access-key", "DEV", "--secret-key", "dev-secret", *args],
+                         capture_output=True, text=True, timeout=30, check=True).stdout
+    return dict(line.split(": ", 1) for line in out.strip().splitlines())
+
+
+def connack_code(broker, version: int, client_id: str, username: str | None, password: bytes | None) -> int:
+    raw = broker.raw(version)
+    return raw.connect(client_id, username=username, password=password).reason
+
+
+@pytest.fixture
+def secured(broker_factory):
+    return broker_factory("--no-allow-anonymous", *KEYS)
+
+
+@pytest.mark.parametrize("version", [V311, V5], ids=VERSION_NAMES.get)
+def test_signature_mode_with_paho(secured, version):
+    client_id = "GID_chat@@@" + unique("phone")
+    sub = secured.client(version, client_id, username="Signature|DEV|inst",
+                         password=signature("dev-secret", client_id))
+    topic = "chat/" + unique("room")
+    sub.subscribe(topic, qos=1)
+    pub_id = unique("pub")
+    pub = secured.client(V5, pub_id, username="DeviceCredential|DEV|inst", password=signature("dev-secret", pub_id))
+    pub.publish(topic, b"signed hello", qos=1)
+    assert sub.get_message().payload == b"signed hello"
+
+
+@pytest.mark.parametrize("version, expected", [(V311, 4), (V5, 0x86)], ids=["3.1.1", "5"])
+def test_wrong_signature_is_bad_user_name_or_password(secured, version, expected):
+    # Signed for another client ID: right format, wrong signature.
+    password = signature("dev-secret", "someone-else").encode()
+    assert connack_code(secured, version, unique("dev"), "Signature|DEV|inst", password) == expected
+    assert connack_code(secured, version, unique("dev"), "Signature|NOKEY|inst", password) == expected
+    assert connack_code(secured, version, unique("dev"), "Signature|DEV", password) == expected
+
+
+@pytest.mark.parametrize("version, expected", [(V311, 5), (V5, 0x87)], ids=["3.1.1", "5"])
+def test_anonymous_is_refused_when_disabled(secured, version, expected):
+    assert connack_code(secured, version, unique("anon"), None, None) == expected
+
+
+def test_token_mode_grants_with_a_cli_token(secured):
+    issued = cli_token("--filter", "chat/#", "--actions", "RW", "--ttl", "600")
+    client = secured.raw_connected(unique("tok"), username=issued["username"],
+                                   password=issued["password"].encode())
+    suback = client.subscribe([("chat/room1", 1), ("live/room1", 1)], pid=3)
+    assert suback.codes == [1, 0x87]
+    assert client.publish("live/room1", b"x", qos=1, pid=4).reason == 0x87
+    assert client.publish("chat/room1", b"in grant", qos=1, pid=5).reason == 0
+    assert client.expect_publish().payload == b"in grant"
+
+
+def test_read_only_token_cannot_publish(secured):
+    issued = cli_token("--filter", "live/+", "--actions", "R", "--ttl", "600")
+    assert issued["password"].startswith("R|")
+    # "R|token" alone is not a valid password form: R and W come together, or RW.
+    assert connack_code(secured, V5, unique("ro"), issued["username"], issued["password"].encode()) == 0x86
+    # A read token claimed for read and write is refused as not authorized.
+    password = ("RW|" + issued["token"]).encode()
+    assert connack_code(secured, V5, unique("ro"), issued["username"], password) == 0x87
+
+
+def test_forged_tokens_in_the_documented_format(secured):
+    now = int(time.time())
+    good = forge_token("DEV", "dev-secret", ["room/#"], 3, now + 300)
+    client = secured.raw_connected(unique("forged"), username="Token|DEV|inst", password=("RW|" + good).encode())
+    assert client.subscribe([("room/a", 0)]).codes == [0]
+    expired = forge_token("DEV", "dev-secret", ["room/#"], 3, now - 5)
+    assert connack_code(secured, V5, unique("old"), "Token|DEV|inst", ("RW|" + expired).encode()) == 0x86
+    guessed = forge_token("DEV", "not-the-secret", ["#"], 3, now + 300)
+    assert connack_code(secured, V5, unique("bad"), "Token|DEV|inst", ("RW|" + guessed).encode()) == 0x86
+
+
+def test_only_cloud_clients_read_sys(secured):
+    cloud_id = unique("backend")
+    cloud = secured.raw_connected(cloud_id, username="Signature|CLOUD|inst",
+                                  password=signature("cloud-secret", cloud_id).encode())
+    assert cloud.subscribe([("$SYS/#", 0)]).codes == [0]
+    device_id = unique("device")
+    device = secured.raw_connected(device_id, username="Signature|DEV|inst",
+                                   password=signature("dev-secret", device_id).encode())
+    assert device.subscribe([("$SYS/#", 0)]).codes == [0x87]
+
+
+def test_failed_attempts_are_throttled_per_address(secured):
+    """DESIGN §6: after a burst of failures from one address, further CONNECTs from it are refused
+    with 0x9F (connection rate exceeded) before any credential is checked, even correct ones."""
+    codes = [connack_code(secured, V5, unique("guess"), "Signature|DEV|inst", b"guess") for _ in range(14)]
+    assert codes[:10] == [0x86] * 10
+    assert 0x9F in codes[10:]
+    client_id = unique("honest")
+    assert connack_code(secured, V5, client_id, "Signature|DEV|inst",
+                        signature("dev-secret", client_id).encode()) == 0x9F
+    line = secured.wait_for_log(r"CONNECT refused")
+    assert "dev-secret" not in "\n".join(secured.log_since(0)), "a secret reached the log"
