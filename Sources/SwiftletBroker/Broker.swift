@@ -33,6 +33,10 @@ package final class Broker: Sendable {
     package let authFailures = AuthFailureLimiter()
 
     private let index = Mutex(SubscriptionIndex<SessionHandle>())
+    /// Connection counter behind status events' channel IDs, and the process start that makes
+    /// them unique across restarts.
+    private let channelCounter = Atomic<UInt64>(0)
+    private let startedAt = WallClock.milliseconds()
     private let loops = LoopContexts()
     private let sessions = Mutex([String: SessionHandle]())
 
@@ -360,6 +364,25 @@ package final class Broker: Sendable {
         message.properties.removeAll(identifier: Property.willDelayInterval(0).identifier)
         logger.debug("publishing will", metadata: ["client.id": "\(clientID)", "topic": "\(will.topic)"])
         route(message, from: nil, now: now, on: loop)
+    }
+
+    // MARK: - Status events (DESIGN §7)
+
+    /// A new channel ID: `{start-ms}-{n}`, increasing within a broker process.
+    func nextChannelID() -> String {
+        let number = channelCounter.add(1, ordering: .relaxed).newValue
+        return "\(startedAt)-\(number)"
+    }
+
+    /// Publishes a connect or disconnect event as a QoS 1 broker message on its `$SYS` topic.
+    /// Wildcards at the first level never match `$SYS` [MQTT-4.7.2-1], and only `cloud` clients may
+    /// subscribe there, so the events reach backends only.
+    func publishStatusEvent(_ event: StatusEvent, on loop: (any EventLoop)?) {
+        guard configuration.statusEvents else { return }
+        let message = RoutedMessage(
+            topic: event.topic, payload: ByteBuffer(string: event.json), qos: .atLeastOnce, retain: false,
+            properties: [.payloadFormatIndicator(1), .contentType("application/json")])
+        route(message, from: nil, now: loop?.now ?? .now(), on: loop)
     }
 
     // MARK: - Shutdown

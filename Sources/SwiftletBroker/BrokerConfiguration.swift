@@ -60,6 +60,8 @@ package struct BrokerConfiguration: Sendable, Hashable {
     /// Access keys whose secrets check `Signature|…`, `DeviceCredential|…` and `Token|…`
     /// credentials (DESIGN §6). Empty: only anonymous access.
     package var accessKeys: [AccessKey] = []
+    /// Publish connect and disconnect events on `$SYS/clients/{clientId}/connected|disconnected`.
+    package var statusEvents: Bool = true
     /// The instance ID credentials must name; nil accepts any.
     package var instanceID: String? = nil
 

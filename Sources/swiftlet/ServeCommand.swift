@@ -120,6 +120,9 @@ struct ServerOptions: ParsableArguments {
         valueName: "ID:SECRET:ROLE"))
     var accessKey: [String] = []
 
+    @Option(name: .long, help: "Publish client connect/disconnect events on $SYS/clients/...: true or false (default true).")
+    var statusEvents: String?
+
     @Option(name: .long, help: "Instance ID that credentials must name (default: any).")
     var instanceId: String?
 
@@ -144,7 +147,7 @@ struct ServerOptions: ParsableArguments {
             ("max-outbound-bytes", maxOutboundBytes), ("max-retained-messages", maxRetainedMessages), ("queue-qos0-offline", queueQos0Offline), ("max-connections", maxConnections),
             ("connect-timeout", connectTimeout), ("max-keepalive", maxKeepalive),
             ("topic-alias-maximum", topicAliasMaximum), ("max-session-expiry", maxSessionExpiry),
-            ("max-rooms", maxRooms), ("slow-consumer-policy", slowConsumerPolicy), ("instance-id", instanceId),
+            ("max-rooms", maxRooms), ("slow-consumer-policy", slowConsumerPolicy), ("instance-id", instanceId), ("status-events", statusEvents),
         ] + room.map { ("room", $0) } + accessKey.map { ("access-key", $0) }
         for case (let key, let value?) in flags {
             try configuration.apply(key: key, value: value)

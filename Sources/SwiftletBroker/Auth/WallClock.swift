@@ -20,4 +20,11 @@ package enum WallClock {
     package static func now() -> UInt64 {
         UInt64(max(0, time(nil)))
     }
+
+    /// Milliseconds since 1970 (UTC), for event timestamps.
+    package static func milliseconds() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return UInt64(max(0, spec.tv_sec)) * 1000 + UInt64(max(0, spec.tv_nsec)) / 1_000_000
+    }
 }

@@ -33,6 +33,7 @@ extension MQTTConnectionHandler {
             return
         }
         if !authenticate(connect) { return }
+        connectUsername = certificateUsername?() ?? connect.username
 
         var clientID = connect.clientID
         var assignedClientID: String? = nil
@@ -176,6 +177,35 @@ extension MQTTConnectionHandler {
         }
     }
 
+    // MARK: - Status events (DESIGN §7)
+
+    private func publishConnectEvent(cleanStart: Bool) {
+        let event = StatusEvent(
+            kind: .connect, clientID: clientID, username: connectUsername, ip: remoteAddress?.ipAddress,
+            port: remoteAddress?.port, transport: transport, protocolVersion: protocolVersion, keepAlive: keepAlive,
+            cleanStart: cleanStart, time: WallClock.milliseconds(), channelID: broker.nextChannelID())
+        connectEvent = event
+        broker.publishStatusEvent(event, on: context?.eventLoop)
+    }
+
+    /// Once per accepted connection, when it ends: `disconnect` after the client's DISCONNECT,
+    /// `tcpclean` otherwise, with the reason.
+    func publishDisconnectEvent() {
+        guard var event = connectEvent else { return }
+        connectEvent = nil
+        event.time = WallClock.milliseconds()
+        if let clientReason = clientDisconnectReason, serverDisconnectReason == nil {
+            event.kind = .disconnect
+            event.reason = .clean
+            event.reasonCode = clientReason.rawValue
+        } else {
+            event.kind = .tcpclean
+            event.reason = serverDisconnectReason.map(StatusEvent.Reason.init(serverDisconnect:)) ?? .connectionLost
+            event.reasonCode = serverDisconnectReason?.rawValue
+        }
+        broker.publishStatusEvent(event, on: context?.eventLoop)
+    }
+
     struct PendingConnect {
         var cleanStart: Bool
         var grantedExpiry: UInt32
@@ -195,6 +225,7 @@ extension MQTTConnectionHandler {
             return
         }
         self.session = session
+        publishConnectEvent(cleanStart: pending.cleanStart)
 
         var properties = Properties()
         if protocolVersion == .v5 {

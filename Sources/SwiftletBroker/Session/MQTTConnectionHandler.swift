@@ -67,6 +67,13 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     var inboundAliases: [UInt16: String] = [:]
     /// Aliases the server set towards the client.
     var outboundAliases: [String: UInt16] = [:]
+    /// The status event of this connection's CONNACK, kept to build its disconnect event; nil
+    /// until the client was accepted.
+    var connectEvent: StatusEvent?
+    /// The CONNECT user name (or the certificate's common name), for status events.
+    var connectUsername: String?
+    /// Why the broker closed this connection, when it did (DISCONNECT reason code).
+    var serverDisconnectReason: ReasonCode?
     /// Who the client authenticated as; token clients carry their grants.
     var identity = ClientIdentity.anonymous
     /// Closes a token client's connection when its earliest token expires.
@@ -151,6 +158,7 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
             broker.stats.decrement(.connectionsCurrent)
             countedConnection = false
         }
+        publishDisconnectEvent()
         if let session {
             self.session = nil
             // Only a DISCONNECT with 0x00 deletes the will; 0x04, an error code or no DISCONNECT at
@@ -340,6 +348,7 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
 
     /// Sends DISCONNECT (MQTT 5 only; before CONNACK nothing) and closes.
     package func disconnect(reason: ReasonCode, reasonString: String?) {
+        if serverDisconnectReason == nil { serverDisconnectReason = reason }
         guard machine.state == .connected || machine.state == .openingSession else {
             closeConnection()
             return

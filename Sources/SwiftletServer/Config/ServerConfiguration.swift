@@ -178,6 +178,9 @@ extension ServerConfiguration {
             }
             config.broker.accessKeys.append(AccessKey(id: String(parts[0]), secret: String(parts[1]), role: role))
         },
+        ConfigurationSetting(key: "status-events", help: "publish client connect/disconnect events on $SYS/clients/... (true/false)") { config, value throws(ConfigurationError) in
+            config.broker.statusEvents = try boolean("status-events", value)
+        },
         ConfigurationSetting(key: "instance-id", help: "instance ID that credentials must name (default: any)") { config, value throws(ConfigurationError) in
             guard !value.isEmpty, !value.contains("|") else {
                 throw ConfigurationError("instance-id: expected a non-empty ID without '|', got '\(value)'")

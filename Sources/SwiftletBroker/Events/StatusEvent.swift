@@ -1,0 +1,149 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Swiftlet open source project
+//
+// Copyright (c) 2026 the Swiftlet authors
+// Licensed under Apache License v2.0
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+import SwiftletAuth
+import SwiftletMQTT
+
+/// A client connected or disconnected: the JSON document published on
+/// `$SYS/clients/{clientId}/connected|disconnected` (DESIGN §7; schema in docs/status-events.md).
+package struct StatusEvent: Sendable, Hashable {
+    package enum Kind: String, Sendable, Hashable {
+        /// CONNACK accepted the client.
+        case connect
+        /// The client sent DISCONNECT.
+        case disconnect
+        /// The connection ended without a DISCONNECT from the client: the network, a timeout, or
+        /// the broker closed it (see ``reason``).
+        case tcpclean
+    }
+
+    /// Why a connection ended.
+    package enum Reason: String, Sendable, Hashable {
+        case clean
+        case keepAliveTimeout = "keepalive timeout"
+        case takeover
+        case kicked
+        case protocolError = "protocol error"
+        case authExpired = "auth expired"
+        case serverShutdown = "server shutdown"
+        case slowConsumer = "slow consumer"
+        case connectionLost = "connection lost"
+
+        /// The reason behind a DISCONNECT the broker sent with `code`.
+        package init(serverDisconnect code: ReasonCode) {
+            switch code {
+            case .keepAliveTimeout: self = .keepAliveTimeout
+            case .sessionTakenOver: self = .takeover
+            case .administrativeAction: self = .kicked
+            case .notAuthorized: self = .authExpired
+            case .serverShuttingDown: self = .serverShutdown
+            case .quotaExceeded: self = .slowConsumer
+            default: self = .protocolError
+            }
+        }
+    }
+
+    package var kind: Kind
+    package var clientID: String
+    package var username: String?
+    package var ip: String?
+    package var port: Int?
+    /// `tcp`, `tls`, `ws` or `wss`.
+    package var transport: String
+    package var protocolVersion: ProtocolVersion
+    package var keepAlive: UInt16
+    package var cleanStart: Bool
+    /// Milliseconds since 1970 (UTC).
+    package var time: UInt64
+    /// Unique per connection and increasing in the order connections were accepted by this
+    /// broker process: a consumer orders the events of one client ID by it.
+    package var channelID: String
+    package var reason: Reason?
+    /// The MQTT 5 reason code of the DISCONNECT that ended the connection, either side's.
+    package var reasonCode: UInt8?
+
+    package init(
+        kind: Kind, clientID: String, username: String?, ip: String?, port: Int?, transport: String,
+        protocolVersion: ProtocolVersion, keepAlive: UInt16, cleanStart: Bool, time: UInt64, channelID: String,
+        reason: Reason? = nil, reasonCode: UInt8? = nil
+    ) {
+        self.kind = kind
+        self.clientID = clientID
+        self.username = username
+        self.ip = ip
+        self.port = port
+        self.transport = transport
+        self.protocolVersion = protocolVersion
+        self.keepAlive = keepAlive
+        self.cleanStart = cleanStart
+        self.time = time
+        self.channelID = channelID
+        self.reason = reason
+        self.reasonCode = reasonCode
+    }
+
+    /// `$SYS/clients/{clientId}/connected` or `…/disconnected`. Characters that would change the
+    /// topic's levels or make it a filter (`/`, `+`, `#`) are replaced by `_`; the payload carries
+    /// the exact client ID.
+    package var topic: String {
+        let safe = String(clientID.map { $0 == "/" || $0 == "+" || $0 == "#" ? "_" : $0 })
+        return "$SYS/clients/\(safe)/" + (kind == .connect ? "connected" : "disconnected")
+    }
+
+    /// The JSON document, keys in a fixed order.
+    package var json: String {
+        var fields: [(String, String)] = [
+            ("eventType", Self.quoted(kind.rawValue)),
+            ("clientId", Self.quoted(clientID)),
+            ("groupId", GroupedClientID(clientID).map { Self.quoted($0.groupID) } ?? "null"),
+            ("username", username.map(Self.quoted) ?? "null"),
+            ("ip", ip.map(Self.quoted) ?? "null"),
+            ("port", port.map(String.init) ?? "null"),
+            ("transport", Self.quoted(transport)),
+            ("protocolVersion", Self.quoted(Self.versionName(protocolVersion))),
+            ("keepalive", String(keepAlive)),
+            ("cleanStart", cleanStart ? "true" : "false"),
+            ("time", String(time)),
+            ("channelId", Self.quoted(channelID)),
+        ]
+        if kind != .connect {
+            fields.append(("reason", reason.map { Self.quoted($0.rawValue) } ?? "null"))
+            fields.append(("reasonCode", reasonCode.map { String($0) } ?? "null"))
+        }
+        return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
+    }
+
+    private static func versionName(_ version: ProtocolVersion) -> String {
+        switch version {
+        case .v3_1: "3.1"
+        case .v3_1_1: "3.1.1"
+        case .v5: "5.0"
+        }
+    }
+
+    /// A JSON string literal (RFC 8259 §7): quote, backslash and control characters escaped.
+    static func quoted(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case let control where control.value < 0x20:
+                let hex = String(control.value, radix: 16)
+                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result + "\""
+    }
+}
