@@ -62,6 +62,8 @@ package struct BrokerConfiguration: Sendable, Hashable {
     package var accessKeys: [AccessKey] = []
     /// Publish connect and disconnect events on `$SYS/clients/{clientId}/connected|disconnected`.
     package var statusEvents: Bool = true
+    /// ACL rules, first match decides, and what happens when none matches (DESIGN §6).
+    package var accessControl = AccessControl()
     /// The instance ID credentials must name; nil accepts any.
     package var instanceID: String? = nil
 

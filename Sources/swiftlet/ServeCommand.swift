@@ -120,6 +120,14 @@ struct ServerOptions: ParsableArguments {
         valueName: "ID:SECRET:ROLE"))
     var accessKey: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp(
+        "ACL rule (first match wins; %c client ID, %u user name, %g group); repeatable.",
+        valueName: "'allow|deny publish|subscribe|all FILTER [all|anonymous|device|cloud]'"))
+    var acl: [String] = []
+
+    @Option(name: .long, help: "When no ACL rule matches: allow or deny (default allow).")
+    var aclDefault: String?
+
     @Option(name: .long, help: "Publish client connect/disconnect events on $SYS/clients/...: true or false (default true).")
     var statusEvents: String?
 
@@ -147,8 +155,8 @@ struct ServerOptions: ParsableArguments {
             ("max-outbound-bytes", maxOutboundBytes), ("max-retained-messages", maxRetainedMessages), ("queue-qos0-offline", queueQos0Offline), ("max-connections", maxConnections),
             ("connect-timeout", connectTimeout), ("max-keepalive", maxKeepalive),
             ("topic-alias-maximum", topicAliasMaximum), ("max-session-expiry", maxSessionExpiry),
-            ("max-rooms", maxRooms), ("slow-consumer-policy", slowConsumerPolicy), ("instance-id", instanceId), ("status-events", statusEvents),
-        ] + room.map { ("room", $0) } + accessKey.map { ("access-key", $0) }
+            ("max-rooms", maxRooms), ("slow-consumer-policy", slowConsumerPolicy), ("instance-id", instanceId), ("status-events", statusEvents), ("acl-default", aclDefault),
+        ] + room.map { ("room", $0) } + accessKey.map { ("access-key", $0) } + acl.map { ("acl", $0) }
         for case (let key, let value?) in flags {
             try configuration.apply(key: key, value: value)
         }

@@ -148,3 +148,18 @@ def test_failed_attempts_are_throttled_per_address(secured):
                         signature("dev-secret", client_id).encode()) == 0x9F
     line = secured.wait_for_log(r"CONNECT refused")
     assert "dev-secret" not in "\n".join(secured.log_since(0)), "a secret reached the log"
+
+
+def test_acl_rules_with_group_placeholder(broker_factory):
+    """DESIGN §6: `--acl` rules, first match wins, `%g` is the client's group; with `--acl-default
+    deny` a device of group A reaches its group's rooms only (MQTT 5: SUBACK/PUBACK 0x87; 3.1.1:
+    SUBACK 0x80 and the PUBLISH acknowledged and dropped)."""
+    broker = broker_factory("--acl", "allow all chat/%g/#", "--acl", "allow subscribe news/#",
+                            "--acl-default", "deny")
+    member = broker.raw_connected("GROUPA@@@" + unique("phone"), version=V5)
+    assert member.subscribe([("chat/GROUPA/room", 1), ("chat/GROUPB/room", 1), ("news/#", 1)]).codes == [1, 0x87, 1]
+    assert member.publish("news/today", b"x", qos=1, pid=2).reason == 0x87
+    assert member.publish("chat/GROUPA/room", b"hello group", qos=1, pid=3).reason == 0
+    assert member.expect_publish().payload == b"hello group"
+    old = broker.raw_connected("GROUPB@@@" + unique("old"), version=V311)
+    assert old.subscribe([("chat/GROUPA/room", 1)]).codes == [0x80]

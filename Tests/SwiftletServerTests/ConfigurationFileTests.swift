@@ -291,4 +291,28 @@ struct ConfigurationFileTests {
         #expect(error?.description.hasPrefix("access-key: ") == true)
         #expect(error?.description.contains("hunter2") == false)
     }
+
+    @Test("acl: ordered rules and a default")
+    func acl() throws {
+        let yaml = """
+            acl-default: deny
+            acl:
+              - {permission: allow, action: all, filter: "chat/%g/#", who: device}
+              - permission: deny
+                action: publish
+                filter: "#"
+            """
+        var configuration = ServerConfiguration()
+        try configuration.apply(yaml: yaml, source: Self.source)
+        #expect(
+            configuration.broker.accessControl
+                == AccessControl(
+                    rules: [AccessRule(.allow, .all, "chat/%g/#", who: .device), AccessRule(.deny, .publish, "#")],
+                    defaultPermission: .deny))
+        #expect(yamlError("acl:\n  - {permission: maybe, action: all, filter: x}\n")?.description
+            == "\(Self.source): acl: permission must be allow or deny")
+        #expect(yamlError("acl:\n  - {permission: allow, action: all, filter: \"a/#/b\"}\n")?.description
+            == "\(Self.source): acl: 'a/#/b' is not a topic filter")
+        #expect(yamlError("acl:\n  - {permission: allow, action: all, filter: x, extra: y}\n") != nil)
+    }
 }

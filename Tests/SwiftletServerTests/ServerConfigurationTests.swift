@@ -91,6 +91,10 @@ let settingCases: [SettingCase] = [
     SettingCase("access-key", "AK1:s3cr3t:cloud", malformed: []) {
         $0.broker.accessKeys = [AccessKey(id: "AK1", secret: "s3cr3t", role: .cloud)]
     },
+    SettingCase("acl", "deny subscribe chat/%g/# anonymous", malformed: ["", "allow", "allow publish"]) {
+        $0.broker.accessControl.rules = [AccessRule(.deny, .subscribe, "chat/%g/#", who: .anonymous)]
+    },
+    SettingCase("acl-default", "deny", malformed: ["", "maybe"]) { $0.broker.accessControl.defaultPermission = .deny },
     SettingCase("status-events", "false", malformed: ["", "maybe"]) { $0.broker.statusEvents = false },
     SettingCase("instance-id", "inst-1", malformed: ["", "a|b"]) { $0.broker.instanceID = "inst-1" },
     SettingCase("slow-consumer-policy", "disconnect", malformed: ["", "kick"]) { $0.broker.slowConsumerPolicy = .disconnect },

@@ -72,6 +72,12 @@ extension MQTTConnectionHandler {
                 refuseConnect(.notAuthorized, reasonString: "will topic not granted by the token")
                 return
             }
+            let access = configuration.accessControl
+            let subject = AccessSubject(clientID: clientID, username: connectUsername, identity: identity)
+            if !access.isEmpty, !access.allowsPublish(subject, topic: will.topic) {
+                refuseConnect(.notAuthorized, reasonString: "publishing the will to this topic is not allowed")
+                return
+            }
         }
 
         self.clientID = clientID  // in every log line of this connection from now on

@@ -62,6 +62,11 @@ extension MQTTConnectionHandler {
             refusePublish(publish, .notAuthorized, "topic not granted by the token")
             return
         }
+        let access = broker.configuration.accessControl
+        if !access.isEmpty, !access.allowsPublish(accessSubject, topic: publish.topic) {
+            refusePublish(publish, .notAuthorized, "publishing to this topic is not allowed")
+            return
+        }
         if protocolVersion == .v5, publish.properties.payloadFormatIndicator == 1,
             !Self.isValidUTF8(publish.payload)
         {

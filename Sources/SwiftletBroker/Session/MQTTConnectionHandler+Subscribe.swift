@@ -86,6 +86,11 @@ extension MQTTConnectionHandler {
             // A token client subscribes only within what a read token covers (DESIGN §6).
             return refuseSubscription(filter, .notAuthorized, "topic filter not granted by the token", &refusals)
         }
+        let access = configuration.accessControl
+        if !access.isEmpty, !access.allowsSubscribe(accessSubject, filter: matchFilter) {
+            // Retained messages reach only subscriptions that pass, so this covers them too.
+            return refuseSubscription(filter, .notAuthorized, "subscribing to this filter is not allowed", &refusals)
+        }
         if P2PTopic.isForeignP2PFilter(matchFilter, subscriberClientID: clientID) {
             // No client may subscribe to another client's p2p topic (DESIGN §5).
             return refuseSubscription(filter, .notAuthorized, "another client's p2p topic", &refusals)

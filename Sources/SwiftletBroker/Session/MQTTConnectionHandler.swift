@@ -74,6 +74,10 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     var connectUsername: String?
     /// Why the broker closed this connection, when it did (DISCONNECT reason code).
     var serverDisconnectReason: ReasonCode?
+    /// What ACL rules look at: client ID, user name, identity.
+    var accessSubject: AccessSubject {
+        AccessSubject(clientID: clientID, username: connectUsername, identity: identity)
+    }
     /// Who the client authenticated as; token clients carry their grants.
     var identity = ClientIdentity.anonymous
     /// Closes a token client's connection when its earliest token expires.

@@ -38,6 +38,10 @@ extension ServerConfiguration {
                 try applyAccessKeys(value, source: source)
                 continue
             }
+            if name == "acl" {
+                try applyACL(value, source: source)
+                continue
+            }
             guard let scalar = value.scalar else {
                 throw ConfigurationError("\(source): '\(name)' must be a single value")
             }
@@ -96,6 +100,28 @@ extension ServerConfiguration {
                     "\(source): each access key needs 'id' and 'secret' and may have 'role' (device or cloud), nothing else")
             }
             broker.accessKeys.append(AccessKey(id: id, secret: secret, role: role))
+        }
+    }
+
+    /// `acl:` is a list of `{permission, action, filter, who}` rules, first match wins.
+    private mutating func applyACL(_ node: Node, source: String) throws(ConfigurationError) {
+        guard let sequence = node.sequence else {
+            throw ConfigurationError("\(source): 'acl' must be a list of rules")
+        }
+        for entry in sequence {
+            guard let mapping = entry.mapping,
+                mapping.keys.allSatisfy({ ["permission", "action", "filter", "who"].contains($0.string ?? "") })
+            else {
+                throw ConfigurationError("\(source): each acl rule is a mapping of permission, action, filter and who")
+            }
+            do {
+                broker.accessControl.rules.append(
+                    try AccessRule(
+                        permission: mapping["permission"]?.string, action: mapping["action"]?.string,
+                        filter: mapping["filter"]?.string, who: mapping["who"]?.string))
+            } catch {
+                throw ConfigurationError("\(source): \(error.description)")
+            }
         }
     }
 

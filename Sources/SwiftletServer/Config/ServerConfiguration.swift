@@ -178,6 +178,15 @@ extension ServerConfiguration {
             }
             config.broker.accessKeys.append(AccessKey(id: String(parts[0]), secret: String(parts[1]), role: role))
         },
+        ConfigurationSetting(key: "acl", help: "ACL rule 'allow|deny publish|subscribe|all FILTER [all|anonymous|device|cloud]' (%c %u %g); repeatable, first match wins") { config, value throws(ConfigurationError) in
+            config.broker.accessControl.rules.append(try AccessRule(flag: value))
+        },
+        ConfigurationSetting(key: "acl-default", help: "when no ACL rule matches: allow or deny") { config, value throws(ConfigurationError) in
+            guard let permission = AccessRule.Permission(rawValue: value.lowercased()) else {
+                throw ConfigurationError("acl-default: expected allow or deny, got '\(value)'")
+            }
+            config.broker.accessControl.defaultPermission = permission
+        },
         ConfigurationSetting(key: "status-events", help: "publish client connect/disconnect events on $SYS/clients/... (true/false)") { config, value throws(ConfigurationError) in
             config.broker.statusEvents = try boolean("status-events", value)
         },
