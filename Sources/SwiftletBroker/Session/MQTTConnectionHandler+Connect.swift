@@ -62,20 +62,10 @@ extension MQTTConnectionHandler {
                 refuseConnect(.topicNameInvalid, reasonString: "will topic: \(problem)")
                 return
             }
-            if Self.isBrokerTopic(will.topic) {
-                // A will is published as if the client had sent it, so the \$SYS rule applies.
-                refuseConnect(.notAuthorized, reasonString: "clients may not publish to $SYS topics")
-                return
-            }
-            if let grants = identity.grants, !grants.allowsPublish(to: will.topic) {
-                // Its tokens decide for the will as for any PUBLISH (DESIGN §6).
-                refuseConnect(.notAuthorized, reasonString: "will topic not granted by the token")
-                return
-            }
-            let access = configuration.accessControl
+            // A will is published as if the client had sent it: the same rules apply (DESIGN §6).
             let subject = AccessSubject(clientID: clientID, username: connectUsername, identity: identity)
-            if !access.isEmpty, !access.allowsPublish(subject, topic: will.topic) {
-                refuseConnect(.notAuthorized, reasonString: "publishing the will to this topic is not allowed")
+            if let refusal = publishRefusal(topic: will.topic, subject: subject) {
+                refuseConnect(.notAuthorized, reasonString: "will: \(refusal)")
                 return
             }
         }

@@ -52,19 +52,8 @@ extension MQTTConnectionHandler {
             refusePublish(publish, .topicNameInvalid, "topic \(problem)")
             return
         }
-        if Self.isBrokerTopic(publish.topic) {
-            // $SYS topics are the broker's own (DESIGN §7).
-            refusePublish(publish, .notAuthorized, "clients may not publish to $SYS topics")
-            return
-        }
-        if let grants = identity.grants, !grants.allowsPublish(to: publish.topic) {
-            // A token client publishes only where a write token reaches (DESIGN §6).
-            refusePublish(publish, .notAuthorized, "topic not granted by the token")
-            return
-        }
-        let access = broker.configuration.accessControl
-        if !access.isEmpty, !access.allowsPublish(accessSubject, topic: publish.topic) {
-            refusePublish(publish, .notAuthorized, "publishing to this topic is not allowed")
+        if let refusal = publishRefusal(topic: publish.topic, subject: accessSubject) {
+            refusePublish(publish, .notAuthorized, refusal)
             return
         }
         if protocolVersion == .v5, publish.properties.payloadFormatIndicator == 1,

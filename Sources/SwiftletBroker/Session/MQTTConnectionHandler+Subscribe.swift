@@ -78,22 +78,8 @@ extension MQTTConnectionHandler {
         else {
             return refuseSubscription(filter, .topicFilterInvalid, "topic filter over the length or level limit", &refusals)
         }
-        if Self.isBrokerTopic(matchFilter), identity.role != .cloud {
-            // Only privileged (cloud) clients read $SYS (DESIGN §7).
-            return refuseSubscription(filter, .notAuthorized, "$SYS topics are reserved", &refusals)
-        }
-        if let grants = identity.grants, !grants.allowsSubscribe(to: matchFilter) {
-            // A token client subscribes only within what a read token covers (DESIGN §6).
-            return refuseSubscription(filter, .notAuthorized, "topic filter not granted by the token", &refusals)
-        }
-        let access = configuration.accessControl
-        if !access.isEmpty, !access.allowsSubscribe(accessSubject, filter: matchFilter) {
-            // Retained messages reach only subscriptions that pass, so this covers them too.
-            return refuseSubscription(filter, .notAuthorized, "subscribing to this filter is not allowed", &refusals)
-        }
-        if P2PTopic.isForeignP2PFilter(matchFilter, subscriberClientID: clientID) {
-            // No client may subscribe to another client's p2p topic (DESIGN §5).
-            return refuseSubscription(filter, .notAuthorized, "another client's p2p topic", &refusals)
+        if let refusal = subscribeRefusal(filter: matchFilter) {
+            return refuseSubscription(filter, .notAuthorized, refusal, &refusals)
         }
         let subscriptions = session.subscriptions
         if subscriptions[filter] == nil, subscriptions.count >= configuration.maxSubscriptionsPerClient {
