@@ -44,7 +44,7 @@ package struct AccessRule: Sendable, Hashable {
     /// a plain level, so `chat/%g/#` is valid and `chat/%g#` is not.
     package var problem: String? {
         let sample = filter.replacingPlaceholders(clientID: "c", username: "u", group: "g")
-        guard let sample, Topic.isValidFilter(sample), !filter.hasPrefix("$share/") else {
+        guard let sample, case .plain = SharedSubscriptionFilter.parse(sample) else {
             return "'\(filter)' is not a topic filter"
         }
         return nil

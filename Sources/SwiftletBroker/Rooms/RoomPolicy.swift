@@ -61,7 +61,8 @@ package struct RoomPolicy: Sendable, Hashable {
 
     /// Why the policy cannot be used, or nil if it can.
     package var problem: String? {
-        if !Topic.isValidFilter(filter) || filter.hasPrefix("$share/") { return "'\(filter)' is not a topic filter" }
+        // A plain topic filter: a policy governs topics, not shared-subscription groups.
+        guard case .plain = SharedSubscriptionFilter.parse(filter) else { return "'\(filter)' is not a topic filter" }
         if let batchInterval, batchInterval <= .zero || batchInterval > .seconds(10) {
             return "batch_ms must be between 1 and 10000"
         }

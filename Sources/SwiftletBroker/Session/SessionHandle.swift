@@ -513,8 +513,10 @@ package final class SessionHandle: @unchecked Sendable {
         eventLoop.preconditionInEventLoop()
         var matchedWithNoLocal = false
         // Shared subscriptions cannot have No Local [MQTT-3.8.3-4] and are separate matches.
-        for (filter, options) in state.subscriptions
-        where !filter.hasPrefix("$share/") && Topic.matches(filter: filter, topic: topic) {
+        for (filter, options) in state.subscriptions {
+            guard case .plain = SharedSubscriptionFilter.parse(filter), Topic.matches(filter: filter, topic: topic) else {
+                continue
+            }
             guard options.noLocal else { return false }
             matchedWithNoLocal = true
         }
