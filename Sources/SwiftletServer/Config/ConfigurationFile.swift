@@ -61,20 +61,11 @@ extension ServerConfiguration {
     ///         rate_limit: 500/s
     ///         overflow: drop_oldest
     private mutating func applyRooms(_ node: Node, source: String) throws(ConfigurationError) {
-        guard let sequence = node.sequence else {
-            throw ConfigurationError("\(source): 'rooms' must be a list of room policies")
-        }
-        for entry in sequence {
-            guard let mapping = entry.mapping else {
-                throw ConfigurationError("\(source): each entry of 'rooms' must be a mapping with a 'match' key")
-            }
-            var settings: [(key: String, value: String)] = []
-            for (key, value) in mapping {
-                guard let name = key.string, let scalar = value.scalar else {
-                    throw ConfigurationError("\(source): room settings must be single values")
-                }
-                settings.append((name, scalar.string))
-            }
+        let entries = try Self.entries(
+            of: node, source: source, notAList: "'rooms' must be a list of room policies",
+            notAMapping: "each entry of 'rooms' must be a mapping with a 'match' key",
+            notAScalar: "room settings must be single values")
+        for settings in entries {
             do {
                 broker.rooms.append(try RoomPolicy(settings: settings))
             } catch {
@@ -85,44 +76,62 @@ extension ServerConfiguration {
 
     /// `access-keys:` is a list of `{id, secret, role}` mappings (role `device` or `cloud`).
     private mutating func applyAccessKeys(_ node: Node, source: String) throws(ConfigurationError) {
-        guard let sequence = node.sequence else {
-            throw ConfigurationError("\(source): 'access-keys' must be a list of {id, secret, role}")
-        }
-        for entry in sequence {
-            guard let mapping = entry.mapping,
-                let id = mapping["id"]?.string, !id.isEmpty,
-                let secret = mapping["secret"]?.string, !secret.isEmpty,
-                let roleName = mapping["role"]?.string ?? Optional("device"),
-                let role = AccessKey.Role(rawValue: roleName),
-                mapping.keys.allSatisfy({ ["id", "secret", "role"].contains($0.string ?? "") })
-            else {
-                throw ConfigurationError(
-                    "\(source): each access key needs 'id' and 'secret' and may have 'role' (device or cloud), nothing else")
-            }
+        // One message for every way an entry can be wrong: it never quotes the secret.
+        let problem = "each access key needs 'id' and 'secret' and may have 'role' (device or cloud), nothing else"
+        let entries = try Self.entries(
+            of: node, source: source, notAList: "'access-keys' must be a list of {id, secret, role}",
+            notAMapping: problem, notAScalar: problem)
+        for entry in entries {
+            let fields = Dictionary(entry, uniquingKeysWith: { first, _ in first })
+            guard fields.keys.allSatisfy(["id", "secret", "role"].contains),
+                let id = fields["id"], !id.isEmpty, let secret = fields["secret"], !secret.isEmpty,
+                let role = AccessKey.Role(rawValue: fields["role"] ?? "device")
+            else { throw ConfigurationError("\(source): \(problem)") }
             broker.accessKeys.append(AccessKey(id: id, secret: secret, role: role))
         }
     }
 
     /// `acl:` is a list of `{permission, action, filter, who}` rules, first match wins.
     private mutating func applyACL(_ node: Node, source: String) throws(ConfigurationError) {
-        guard let sequence = node.sequence else {
-            throw ConfigurationError("\(source): 'acl' must be a list of rules")
-        }
-        for entry in sequence {
-            guard let mapping = entry.mapping,
-                mapping.keys.allSatisfy({ ["permission", "action", "filter", "who"].contains($0.string ?? "") })
-            else {
-                throw ConfigurationError("\(source): each acl rule is a mapping of permission, action, filter and who")
+        let problem = "each acl rule is a mapping of permission, action, filter and who"
+        let entries = try Self.entries(
+            of: node, source: source, notAList: "'acl' must be a list of rules", notAMapping: problem,
+            notAScalar: problem)
+        for entry in entries {
+            let fields = Dictionary(entry, uniquingKeysWith: { first, _ in first })
+            guard fields.keys.allSatisfy(["permission", "action", "filter", "who"].contains) else {
+                throw ConfigurationError("\(source): \(problem)")
             }
             do {
                 broker.accessControl.rules.append(
                     try AccessRule(
-                        permission: mapping["permission"]?.string, action: mapping["action"]?.string,
-                        filter: mapping["filter"]?.string, who: mapping["who"]?.string))
+                        permission: fields["permission"], action: fields["action"], filter: fields["filter"],
+                        who: fields["who"]))
             } catch {
                 throw ConfigurationError("\(source): \(error.description)")
             }
         }
+    }
+
+    /// The entries of a setting that is a list of mappings of single values (`rooms`,
+    /// `access-keys`, `acl`), each as its key-value pairs in file order.
+    private static func entries(
+        of node: Node, source: String, notAList: String, notAMapping: String, notAScalar: String
+    ) throws(ConfigurationError) -> [[(key: String, value: String)]] {
+        guard let sequence = node.sequence else { throw ConfigurationError("\(source): \(notAList)") }
+        var entries: [[(key: String, value: String)]] = []
+        for entry in sequence {
+            guard let mapping = entry.mapping else { throw ConfigurationError("\(source): \(notAMapping)") }
+            var fields: [(key: String, value: String)] = []
+            for (key, value) in mapping {
+                guard let name = key.string, let scalar = value.scalar else {
+                    throw ConfigurationError("\(source): \(notAScalar)")
+                }
+                fields.append((name, scalar.string))
+            }
+            entries.append(fields)
+        }
+        return entries
     }
 
     /// Reads and applies a config file.
