@@ -12,6 +12,18 @@ import ArgumentParser
 import Foundation
 import SwiftletAuth
 
+/// The access key and instance that `sign` and `token` build credentials for.
+struct AccessKeyOptions: ParsableArguments {
+    @Option(name: .long, help: "Access key ID (the device access key ID with sign --device).")
+    var accessKey: String
+
+    @Option(name: .long, help: "The secret key of that access key.")
+    var secretKey: String
+
+    @Option(name: .long, help: "Instance ID.")
+    var instance: String = "swiftlet"
+}
+
 /// `swiftlet sign`: the user name and password of a signature-mode client, for testing.
 struct SignCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,14 +35,7 @@ struct SignCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "Access key ID (or device access key ID with --device).")
-    var accessKey: String
-
-    @Option(name: .long, help: "The secret key of that access key.")
-    var secretKey: String
-
-    @Option(name: .long, help: "Instance ID.")
-    var instance: String = "swiftlet"
+    @OptionGroup var key: AccessKeyOptions
 
     @Option(name: .long, help: "The client ID the client will connect with.")
     var clientId: String
@@ -41,10 +46,10 @@ struct SignCommand: ParsableCommand {
     func run() throws {
         let credential: ClientCredential =
             device
-            ? .deviceCredential(deviceAccessKeyID: accessKey, instanceID: instance)
-            : .signature(accessKeyID: accessKey, instanceID: instance)
+            ? .deviceCredential(deviceAccessKeyID: key.accessKey, instanceID: key.instance)
+            : .signature(accessKeyID: key.accessKey, instanceID: key.instance)
         print("username: \(credential.username)")
-        print("password: \(Signature.password(secretKey: secretKey, clientID: clientId))")
+        print("password: \(Signature.password(secretKey: key.secretKey, clientID: clientId))")
     }
 }
 
@@ -60,14 +65,7 @@ struct TokenCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "Access key ID that signs the token.")
-    var accessKey: String
-
-    @Option(name: .long, help: "The secret key of that access key.")
-    var secretKey: String
-
-    @Option(name: .long, help: "Instance ID.")
-    var instance: String = "swiftlet"
+    @OptionGroup var key: AccessKeyOptions
 
     @Option(name: .long, help: "Topic filter the token covers (repeatable, 1 to 100).")
     var filter: [String]
@@ -86,14 +84,15 @@ struct TokenCommand: ParsableCommand {
         let issued: (token: AccessToken, encoded: String)
         do {
             issued = try TokenCodec.issue(
-                accessKeyID: accessKey, secretKey: secretKey, filters: filter, actions: actions, lifetime: ttl, now: now)
+                accessKeyID: key.accessKey, secretKey: key.secretKey, filters: filter, actions: actions, lifetime: ttl,
+                now: now)
         } catch {
             throw ValidationError(error.description)
         }
         print("token: \(issued.encoded)")
         print("token id: \(issued.token.id)")
         print("expires: \(issued.token.expiresAt) (unix seconds)")
-        print("username: \(ClientCredential.token(accessKeyID: accessKey, instanceID: instance).username)")
+        print("username: \(ClientCredential.token(accessKeyID: key.accessKey, instanceID: key.instance).username)")
         print("password: \(TokenPassword(tokens: [(actions, issued.encoded)]).text)")
     }
 }
