@@ -212,7 +212,7 @@ package final class Broker: Sendable {
                 let matches = index.match(topic: topic, publisher: nil)
                 guard !matches.isEmpty else { return }
                 let batch = RoomDelivery(topic: topic, messages: messages, room: counters)
-                Self.submitPerLoop(matches, batch, Self.deliver(_:to:now:))
+                Self.submitPerLoop(matches, batch)
             }
         }
     }
@@ -242,23 +242,22 @@ package final class Broker: Sendable {
     }
 
     private func dispatch(_ message: RoutedMessage, matches: [SubscriptionMatch<SessionHandle>]) {
-        Self.submitPerLoop(matches, message, Self.deliver(_:to:now:))
+        Self.submitPerLoop(matches, message)
     }
 
     /// One delivery task per event loop of the matched subscribers (DESIGN §4.3), counted by that
     /// loop's `LoopFlusher` so that the last queued task flushes what all of them wrote.
-    /// `deliver` is a static function, not a closure over the payload, so submitting allocates
-    /// nothing beyond the task itself (Benchmarks/SwiftletBenchmarks counts it).
-    private static func submitPerLoop<Payload: Sendable>(
-        _ matches: [SubscriptionMatch<SessionHandle>],
-        _ payload: Payload,
-        _ deliver: @escaping @Sendable (Payload, [SubscriptionMatch<SessionHandle>], NIODeadline) -> Void
+    /// Generic over what is delivered rather than taking a closure, so that submitting allocates
+    /// nothing beyond the task itself (a closure parameter cost one malloc per publish, which
+    /// Benchmarks/SwiftletBenchmarks caught).
+    private static func submitPerLoop<Delivery: LoopDelivery>(
+        _ matches: [SubscriptionMatch<SessionHandle>], _ delivery: Delivery
     ) {
         for (loop, matches) in groupedByLoop(matches) {
             let flusher = matches[0].subscriber.flusher
             flusher.taskSubmitted()
             loop.execute {
-                deliver(payload, matches, loop.now)
+                delivery.deliver(to: matches, now: loop.now)
                 flusher.taskFinished()
             }
         }
@@ -297,7 +296,7 @@ package final class Broker: Sendable {
 
     /// Runs on the subscribers' loop: encode once, write to every subscriber; each touched
     /// connection is flushed once, when this round of delivery tasks ends (LoopFlusher).
-    private static func deliver(
+    fileprivate static func deliver(
         _ message: RoutedMessage, to matches: [SubscriptionMatch<SessionHandle>], now: NIODeadline
     ) {
         var cache = PublishEncodingCache()
@@ -318,7 +317,7 @@ package final class Broker: Sendable {
     /// window as QoS 0 with no per-subscriber bytes gets one shared buffer holding all of its
     /// PUBLISH packets, encoded once per protocol family (DESIGN §4.4, §4.5); the others get the
     /// messages one by one, in order.
-    private static func deliver(
+    fileprivate static func deliver(
         _ batch: RoomDelivery, to matches: [SubscriptionMatch<SessionHandle>], now: NIODeadline
     ) {
         var shared = SharedPublishBatch(batch, now: now)
@@ -399,5 +398,22 @@ package final class Broker: Sendable {
             session.eventLoop.submit { session.shutdown() }
         }
         return EventLoopFuture.andAllComplete(futures, on: eventLoopGroup.any())
+    }
+}
+
+/// What one fan-out task delivers on a subscribers' loop: a message, or a room's batch window.
+private protocol LoopDelivery: Sendable {
+    func deliver(to matches: [SubscriptionMatch<SessionHandle>], now: NIODeadline)
+}
+
+extension RoutedMessage: LoopDelivery {
+    fileprivate func deliver(to matches: [SubscriptionMatch<SessionHandle>], now: NIODeadline) {
+        Broker.deliver(self, to: matches, now: now)
+    }
+}
+
+extension RoomDelivery: LoopDelivery {
+    fileprivate func deliver(to matches: [SubscriptionMatch<SessionHandle>], now: NIODeadline) {
+        Broker.deliver(self, to: matches, now: now)
     }
 }
