@@ -24,7 +24,8 @@ let swiftSettings: [SwiftSetting] = [
 let package = Package(
     name: "swiftlet",
     products: [
-        .executable(name: "swiftlet", targets: ["SwiftletCommand"])
+        .executable(name: "swiftlet", targets: ["SwiftletCommand"]),
+        .library(name: "SwiftletCloud", targets: ["SwiftletCloud"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -91,6 +92,18 @@ let package = Package(
             dependencies: [
                 "SwiftletMQTT",
                 "SwiftletWebSocket",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Layer 3: the cloud SDK for backends (DESIGN §7), over SwiftletClient's MQTT 5 connection.
+        .target(
+            name: "SwiftletCloud",
+            dependencies: [
+                "SwiftletClient",
+                "SwiftletMQTT",
+                "SwiftletAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -189,6 +202,18 @@ let package = Package(
                 "SwiftletWebSocket",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SwiftletCloudTests",
+            dependencies: [
+                "SwiftletCloud",
+                "SwiftletServer",
+                "SwiftletAuth",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

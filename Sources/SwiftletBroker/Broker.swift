@@ -32,7 +32,7 @@ package final class Broker: Sendable {
     /// Failed authentication, rate-limited per source address.
     package let authFailures = AuthFailureLimiter()
 
-    private let index = Mutex(SubscriptionIndex<SessionHandle>())
+    let index = Mutex(SubscriptionIndex<SessionHandle>())
     /// Connection counter behind status events' channel IDs, and the process start that makes
     /// them unique across restarts.
     private let channelCounter = Atomic<UInt64>(0)
@@ -165,7 +165,7 @@ package final class Broker: Sendable {
         _ message: RoutedMessage, from publisher: SessionHandle?, now: NIODeadline, on loop: (any EventLoop)? = nil
     ) -> Int {
         (publisher?.stats ?? stats).increment(.messagesReceived)
-        if let target = P2PTopic.targetClientID(ofTopic: message.topic) {
+        if let target = message.p2pTargetClientID.map({ $0[...] }) ?? P2PTopic.targetClientID(ofTopic: message.topic) {
             return routeP2P(message, to: target)
         }
         if message.retain, !retained.store(message, now: now) {
@@ -306,7 +306,7 @@ package final class Broker: Sendable {
             let retain = match.retainAsPublished && message.retain
             if match.subscriber.deliver(
                 message, qos: qos, retain: retain, subscriptionIdentifiers: match.subscriptionIdentifiers,
-                now: now, cache: &cache)
+                now: now, cache: &cache, sharedSubscription: match.sharedSubscription)
             {
                 match.subscriber.flusher.flushSoon(match.subscriber)
             }
@@ -348,7 +348,7 @@ package final class Broker: Sendable {
                 let retain = match.retainAsPublished && message.retain
                 if session.deliver(
                     message, qos: qos, retain: retain, subscriptionIdentifiers: match.subscriptionIdentifiers,
-                    now: now, cache: &caches[position])
+                    now: now, cache: &caches[position], sharedSubscription: match.sharedSubscription)
                 {
                     wrote = true
                 }

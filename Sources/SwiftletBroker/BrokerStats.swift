@@ -44,6 +44,8 @@ package final class BrokerStats: @unchecked Sendable {
         case publishesRejected
         case retainedRejected
         case willsPublished
+        case sharedMessagesRedelivered
+        case sharedMessagesDroppedNoMember
     }
 
     // Atomic is not copyable and needs a stable address, so the counters live in one

@@ -38,6 +38,11 @@ package struct MQTTClientConfiguration: Sendable {
     package var maximumPacketSize: Int
     /// How long TCP connect, the WebSocket upgrade and CONNACK may take together.
     package var connectTimeout: TimeAmount
+    /// Whether the application sends PUBACK for inbound QoS 1 messages itself
+    /// (``MQTTClientConnection/acknowledge(packetID:)``) rather than the client at once.
+    package var manualAcknowledgement = false
+    /// MQTT 5 CONNECT properties (Session Expiry Interval, Receive Maximum, …); ignored for 3.1.1.
+    package var connectProperties: Properties = []
 
     /// Creates a configuration; every argument but `clientID` has a default.
     package init(
@@ -72,7 +77,8 @@ package struct MQTTClientConfiguration: Sendable {
             keepAlive: self.keepAlive,
             clientID: self.clientID,
             username: self.username,
-            password: self.password.map { ByteBuffer(string: $0) }
+            password: self.password.map { ByteBuffer(string: $0) },
+            properties: self.version == .v5 ? self.connectProperties : []
         )
     }
 }

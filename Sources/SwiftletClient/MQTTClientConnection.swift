@@ -57,6 +57,38 @@ package final class MQTTClientConnection {
         self.handler.publish(topic: topic, payload: payload, qos: qos, flush: flush)
     }
 
+    /// Publishes a message with a RETAIN flag and MQTT 5 properties (ignored for 3.1.1).
+    ///
+    /// - Returns: `.send` if the PUBLISH was written; `.inflightFull` (QoS 1/2) or `.notConnected`.
+    @discardableResult
+    package func publish(
+        topic: String, payload: ByteBuffer, qos: QoS, retain: Bool, properties: Properties, flush: Bool = true
+    ) -> MQTTClientStateMachine.PublishAction {
+        self.handler.publish(
+            topic: topic, payload: payload, qos: qos, retain: retain, properties: properties, flush: flush)
+    }
+
+    /// Sends SUBSCRIBE with full options and MQTT 5 properties; the delegate hears the SUBACK.
+    ///
+    /// - Returns: The packet identifier, or `nil` when not connected.
+    @discardableResult
+    package func subscribe(_ requests: [SubscriptionRequest], properties: Properties) -> UInt16? {
+        self.handler.subscribe(requests, properties: properties)
+    }
+
+    /// Sends UNSUBSCRIBE; the delegate hears the UNSUBACK.
+    ///
+    /// - Returns: The packet identifier, or `nil` when not connected.
+    @discardableResult
+    package func unsubscribe(_ filters: [String]) -> UInt16? {
+        self.handler.unsubscribe(filters)
+    }
+
+    /// Sends PUBACK for an inbound QoS 1 message when the configuration asked for manual acknowledgement.
+    package func acknowledge(packetID: UInt16) {
+        self.handler.acknowledge(packetID: packetID)
+    }
+
     /// Sends SUBSCRIBE; the delegate hears the SUBACK.
     ///
     /// - Returns: The packet identifier, or `nil` when not connected.

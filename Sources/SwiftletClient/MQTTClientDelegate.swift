@@ -23,6 +23,11 @@ package protocol MQTTClientDelegate: AnyObject {
     func client(_ client: MQTTClientConnection, received publish: PublishPacket)
     /// An outbound QoS 1 (PUBACK) or QoS 2 (PUBCOMP) message is acknowledged.
     func client(_ client: MQTTClientConnection, acknowledged packetID: UInt16)
+    /// The same, with the acknowledgement's reason code (MQTT 5: 0x10 no matching subscribers, 0x87 not
+    /// authorized, …). By default forwards to ``client(_:acknowledged:)``.
+    func client(_ client: MQTTClientConnection, acknowledged packetID: UInt16, reasonCode: ReasonCode)
+    /// UNSUBACK arrived.
+    func client(_ client: MQTTClientConnection, unsubscribed unsuback: UnsubAckPacket)
     /// SUBACK arrived.
     func client(_ client: MQTTClientConnection, subscribed suback: SubAckPacket)
     /// The connection closed; `error` is `nil` after a clean ``MQTTClientConnection/disconnect()``.
@@ -34,5 +39,9 @@ package protocol MQTTClientDelegate: AnyObject {
 
 extension MQTTClientDelegate {
     package func client(_ client: MQTTClientConnection, acknowledged packetID: UInt16) {}
+    package func client(_ client: MQTTClientConnection, acknowledged packetID: UInt16, reasonCode: ReasonCode) {
+        self.client(client, acknowledged: packetID)
+    }
+    package func client(_ client: MQTTClientConnection, unsubscribed unsuback: UnsubAckPacket) {}
     package func client(_ client: MQTTClientConnection, subscribed suback: SubAckPacket) {}
 }

@@ -41,7 +41,8 @@ final class MQTTClientHandler: ChannelInboundHandler {
     init(configuration: MQTTClientConfiguration) {
         self.configuration = configuration
         self.stateMachine = MQTTClientStateMachine(
-            version: configuration.version, maximumInflight: configuration.maximumInflight)
+            version: configuration.version, maximumInflight: configuration.maximumInflight,
+            manualAcknowledgement: configuration.manualAcknowledgement)
         self.decoder = MQTTPacketDecoder(
             maximumPacketSize: configuration.maximumPacketSize, version: configuration.version)
     }
@@ -76,14 +77,20 @@ final class MQTTClientHandler: ChannelInboundHandler {
         }
     }
 
-    func publish(topic: String, payload: ByteBuffer, qos: QoS, flush: Bool) -> MQTTClientStateMachine.PublishAction {
+    func publish(
+        topic: String, payload: ByteBuffer, qos: QoS, retain: Bool = false, properties: Properties = [], flush: Bool
+    ) -> MQTTClientStateMachine.PublishAction {
         guard let context else { return .notConnected }
         let action = self.stateMachine.publishRequested(qos: qos)
         guard case .send(let packetID) = action else { return action }
-        var buffer = context.channel.allocator.buffer(capacity: topic.utf8.count + payload.readableBytes + 16)
+        // Properties exist in MQTT 5 only.
+        let properties = self.configuration.version == .v5 ? properties : []
+        // A capacity hint: the buffer grows if the properties need more.
+        var buffer = context.channel.allocator.buffer(
+            capacity: topic.utf8.count + payload.readableBytes + 16 + 64 * properties.list.count)
         MQTTPacketEncoder.encodePublish(
-            topic: topic, payload: payload, qos: qos, retain: false, dup: false, packetID: packetID,
-            properties: [], version: self.configuration.version, into: &buffer)
+            topic: topic, payload: payload, qos: qos, retain: retain, dup: false, packetID: packetID,
+            properties: properties, version: self.configuration.version, into: &buffer)
         context.write(self.wrapOutboundOut(buffer), promise: nil)
         if flush { context.flush() }
         return action
@@ -95,6 +102,31 @@ final class MQTTClientHandler: ChannelInboundHandler {
         self.write(.subscribe(SubscribePacket(packetID: packetID, subscriptions: requests)), context: context)
         context.flush()
         return packetID
+    }
+
+    /// SUBSCRIBE with full subscription options and properties (MQTT 5: Subscription Identifier, user properties).
+    func subscribe(_ requests: [SubscriptionRequest], properties: Properties) -> UInt16? {
+        guard let context, let packetID = self.stateMachine.subscriptionRequested() else { return nil }
+        let properties = self.configuration.version == .v5 ? properties : []
+        self.write(
+            .subscribe(SubscribePacket(packetID: packetID, subscriptions: requests, properties: properties)),
+            context: context)
+        context.flush()
+        return packetID
+    }
+
+    func unsubscribe(_ filters: [String]) -> UInt16? {
+        guard let context, let packetID = self.stateMachine.subscriptionRequested() else { return nil }
+        self.write(.unsubscribe(UnsubscribePacket(packetID: packetID, topicFilters: filters)), context: context)
+        context.flush()
+        return packetID
+    }
+
+    /// PUBACK for an inbound QoS 1 message, with manual acknowledgement.
+    func acknowledge(packetID: UInt16) {
+        guard let context, self.stateMachine.state == .connected else { return }
+        self.write(.puback(AckPacket(packetID: packetID)), context: context)
+        context.flush()
     }
 
     func flush() {
@@ -164,12 +196,12 @@ final class MQTTClientHandler: ChannelInboundHandler {
             if let connection { self.delegate?.client(connection, received: publish) }
         case .reply(let packet):
             self.write(packet, context: context)
-        case .acknowledged(let packetID):
-            if let connection { self.delegate?.client(connection, acknowledged: packetID) }
+        case .acknowledged(let packetID, let reasonCode):
+            if let connection { self.delegate?.client(connection, acknowledged: packetID, reasonCode: reasonCode) }
         case .subscribed(let suback):
             if let connection { self.delegate?.client(connection, subscribed: suback) }
-        case .unsubscribed:
-            break
+        case .unsubscribed(let unsuback):
+            if let connection { self.delegate?.client(connection, unsubscribed: unsuback) }
         case .close(let reason):
             self.fail(MQTTClientError(reason.description))
         }

@@ -58,8 +58,9 @@ package struct MQTTClientStateMachine: Sendable {
         /// Send this packet and nothing else (PUBREL after PUBREC, PUBCOMP after PUBREL, or PUBREC
         /// for a QoS 2 message already delivered).
         case reply(MQTTPacket)
-        /// An outbound QoS 1 or 2 message is acknowledged (PUBACK or PUBCOMP).
-        case acknowledged(packetID: UInt16)
+        /// An outbound QoS 1 or 2 message is acknowledged (PUBACK or PUBCOMP, or a PUBREC that refused it), with
+        /// the acknowledgement's reason code (MQTT 5; always success for 3.1.1).
+        case acknowledged(packetID: UInt16, reasonCode: ReasonCode)
         /// SUBACK arrived.
         case subscribed(SubAckPacket)
         /// UNSUBACK arrived.
@@ -98,6 +99,9 @@ package struct MQTTClientStateMachine: Sendable {
     private var awaitingRelease: Set<UInt16> = []
     private var nextPacketID: UInt16 = 1
     private var pingOutstanding = false
+    /// Whether the application acknowledges inbound QoS 1 messages itself (PUBACK after processing) instead of
+    /// the state machine answering at once.
+    package let manualAcknowledgement: Bool
 
     /// How many outbound QoS 1/2 messages wait for their acknowledgement.
     package var inflightCount: Int { self.inflightPublishes }
@@ -105,8 +109,10 @@ package struct MQTTClientStateMachine: Sendable {
     /// - Parameters:
     ///   - version: The protocol version the CONNECT will carry.
     ///   - maximumInflight: The most outbound QoS 1/2 messages in flight; at least 1.
-    package init(version: ProtocolVersion, maximumInflight: Int = 1024) {
+    ///   - manualAcknowledgement: The application sends PUBACK for inbound QoS 1 messages.
+    package init(version: ProtocolVersion, maximumInflight: Int = 1024, manualAcknowledgement: Bool = false) {
         self.version = version
+        self.manualAcknowledgement = manualAcknowledgement
         self.maximumInflight = max(1, min(maximumInflight, 65_000))
     }
 
@@ -153,7 +159,9 @@ package struct MQTTClientStateMachine: Sendable {
             case .atMostOnce:
                 return .deliver(publish, reply: nil)
             case .atLeastOnce:
-                // MQTT 5 §4.3.2: PUBACK with the same packet identifier.
+                // MQTT 5 §4.3.2: PUBACK with the same packet identifier; with manual acknowledgement the
+                // application sends it (at-least-once processing: an unacknowledged message is sent again).
+                guard !self.manualAcknowledgement else { return .deliver(publish, reply: nil) }
                 return .deliver(publish, reply: .puback(AckPacket(packetID: publish.packetID!)))
             case .exactlyOnce:
                 let packetID = publish.packetID!
@@ -163,7 +171,7 @@ package struct MQTTClientStateMachine: Sendable {
                 return .deliver(publish, reply: reply)
             }
         case .puback(let ack):
-            return self.complete(ack.packetID)
+            return self.complete(ack.packetID, ack.reasonCode)
         case .pubrec(let ack):
             guard self.inUse.contains(ack.packetID) else {
                 // MQTT 5 §4.3.3: answer an unknown identifier with PUBREL 0x92 so the server can
@@ -173,7 +181,7 @@ package struct MQTTClientStateMachine: Sendable {
             }
             if ack.reasonCode.isFailure {
                 // MQTT 5 §4.3.3: a PUBREC with a failure reason ends the flow.
-                return self.complete(ack.packetID)
+                return self.complete(ack.packetID, ack.reasonCode)
             }
             // The identifier stays in use until PUBCOMP [MQTT-4.3.3-2].
             return .reply(.pubrel(AckPacket(packetID: ack.packetID)))
@@ -182,7 +190,7 @@ package struct MQTTClientStateMachine: Sendable {
             self.awaitingRelease.remove(ack.packetID)
             return .reply(.pubcomp(AckPacket(packetID: ack.packetID)))
         case .pubcomp(let ack):
-            return self.complete(ack.packetID)
+            return self.complete(ack.packetID, ack.reasonCode)
         case .suback(let suback):
             self.inUse.remove(suback.packetID)
             return .subscribed(suback)
@@ -202,10 +210,10 @@ package struct MQTTClientStateMachine: Sendable {
         }
     }
 
-    private mutating func complete(_ packetID: UInt16) -> PacketAction {
+    private mutating func complete(_ packetID: UInt16, _ reasonCode: ReasonCode) -> PacketAction {
         guard self.inUse.remove(packetID) != nil else { return .none }
         self.inflightPublishes -= 1
-        return .acknowledged(packetID: packetID)
+        return .acknowledged(packetID: packetID, reasonCode: reasonCode)
     }
 
     private mutating func violation(_ what: String) -> PacketAction {

@@ -254,7 +254,8 @@ struct SubscriptionIndexTests {
         #expect(
             Set(matches) == [
                 SubscriptionMatch(subscriber: 1, qos: .atMostOnce, subscriptionIdentifiers: [1]),
-                SubscriptionMatch(subscriber: 1, qos: .exactlyOnce, subscriptionIdentifiers: [2], isShared: true),
+                SubscriptionMatch(
+                    subscriber: 1, qos: .exactlyOnce, subscriptionIdentifiers: [2], sharedSubscription: "$share/g/a/b"),
             ]
         )
     }

@@ -85,7 +85,7 @@ struct ClientStateMachineTests {
             let action = machine.publishRequested(qos: .atLeastOnce)
             #expect(action == .inflightFull)
         }
-        guard case .acknowledged(packetID: 1) = machine.packetReceived(.puback(AckPacket(packetID: 1))) else {
+        guard case .acknowledged(packetID: 1, _) = machine.packetReceived(.puback(AckPacket(packetID: 1))) else {
             Issue.record("PUBACK not taken")
             return
         }
@@ -113,7 +113,7 @@ struct ClientStateMachineTests {
             return
         }
         #expect(rel.packetID == 1)
-        guard case .acknowledged(packetID: 1) = machine.packetReceived(.pubcomp(AckPacket(packetID: 1))) else {
+        guard case .acknowledged(packetID: 1, _) = machine.packetReceived(.pubcomp(AckPacket(packetID: 1))) else {
             Issue.record("PUBCOMP not taken")
             return
         }

@@ -32,6 +32,11 @@ package struct RoutedMessage: Sendable {
     /// The room the message was published into, when a room policy governs its topic: drops on
     /// the way to slow subscribers are counted there too (DESIGN §4.6).
     package var room: RoomCounters?
+    /// The publisher's Clean Start flag, for the `cleansessionflag` annotation cloud subscribers get (DESIGN §7).
+    package var publisherCleanStart = false
+    /// The client a cloud publisher addressed with `mqttRealTopic` on a p2p topic: the message goes to it alone, and
+    /// `topic` is the real topic it sees instead of the p2p topic (DESIGN §7). nil otherwise.
+    package var p2pTargetClientID: String?
 
     package init(
         topic: String,

@@ -51,7 +51,11 @@ extension SubscriptionIndex {
         /// Adds or replaces the subscription of `subscriber`.
         ///
         /// - Returns: `true` if `subscriber` already had a subscription here, which is now replaced.
-        mutating func subscribe(_ subscriber: Subscriber, shareName: Substring?, options: SubscriptionOptions) -> Bool {
+        ///
+        /// - Parameter filter: The filter as sent in SUBSCRIBE; for a shared subscription, the name its group keeps.
+        mutating func subscribe(
+            _ subscriber: Subscriber, shareName: Substring?, filter: String, options: SubscriptionOptions
+        ) -> Bool {
             let subscription = Subscription(options)
             guard let shareName else {
                 // [MQTT-3.8.4-3] The same filter again replaces the existing subscription.
@@ -60,7 +64,8 @@ extension SubscriptionIndex {
             if let group = self.sharedGroupPosition(shareName) {
                 return self.sharedGroups[group].join(subscriber, subscription)
             }
-            self.sharedGroups.append(SharedGroup(shareName: TopicKey(copying: shareName), subscriber, subscription))
+            self.sharedGroups.append(
+                SharedGroup(shareName: TopicKey(copying: shareName), filter: filter, subscriber, subscription))
             return false
         }
 
@@ -104,10 +109,27 @@ extension SubscriptionIndex {
             // [MQTT-3.8.3-4] No Local is a protocol error on a shared subscription, so the broker never stores one
             // here and no member is skipped for being the publisher.
             for group in self.sharedGroups.indices {
-                if let member = self.sharedGroups[group].takeTurn(skipping: collector.unavailable) {
-                    collector.addShared(member.subscriber, member.subscription)
+                if let member = self.sharedGroups[group].takeTurn(skipping: collector.unavailable, topic: collector.topic) {
+                    collector.addShared(member.subscriber, member.subscription, group: self.sharedGroups[group].filter)
                 }
             }
+        }
+
+        /// Picks a member of the group `shareName` for one message outside a publish: a message whose member's
+        /// session ended before acknowledging it (MQTT 5 §4.8.2). Takes a turn like a publish does.
+        mutating func takeSharedTurn(
+            shareName: Substring, topic: Substring, unavailable: Set<Subscriber>
+        ) -> SubscriptionMatch<Subscriber>? {
+            guard let group = self.sharedGroupPosition(shareName),
+                let member = self.sharedGroups[group].takeTurn(skipping: unavailable, topic: topic)
+            else {
+                return nil
+            }
+            return SubscriptionMatch(
+                subscriber: member.subscriber, qos: member.subscription.options.qos,
+                retainAsPublished: member.subscription.options.retainAsPublished,
+                subscriptionIdentifiers: member.subscription.subscriptionIdentifiers,
+                sharedSubscription: self.sharedGroups[group].filter)
         }
 
         private func sharedGroupPosition(_ shareName: Substring) -> Int? {
@@ -119,7 +141,7 @@ extension SubscriptionIndex {
     /// The members of one shared subscription `$share/{ShareName}/{filter}`, served in turn.
     ///
     /// Each message that matches the filter goes to one member only (MQTT 5 §4.8.2), chosen round-robin in the order
-    /// the members joined. The rotation survives churn: a member that leaves does not make anyone skip or repeat a
+    /// the members joined, or by a hash of the topic when a member asked for ``ShareStrategy/hashTopic``. The rotation survives churn: a member that leaves does not make anyone skip or repeat a
     /// turn, a member that joins queues up behind the others, and a member whose subscription is replaced or whose
     /// session moves to a new handle keeps its place.
     struct SharedGroup: Sendable {
@@ -129,6 +151,10 @@ extension SubscriptionIndex {
         }
 
         let shareName: TopicKey
+        /// `$share/{ShareName}/{filter}` as the first member subscribed: what a delivery through this group remembers.
+        let filter: String
+        /// ``ShareStrategy/hashTopic`` while at least one member asked for it.
+        private(set) var strategy = ShareStrategy.roundRobin
         /// In order of joining. Groups are small (a consumer group, a pool of workers), so a linear search on
         /// subscribe and unsubscribe is cheaper than keeping a second index in step.
         private(set) var members: [Member]
@@ -136,10 +162,12 @@ extension SubscriptionIndex {
         /// not empty.
         private var nextTurn: Int
 
-        init(shareName: TopicKey, _ subscriber: Subscriber, _ subscription: Subscription) {
+        init(shareName: TopicKey, filter: String, _ subscriber: Subscriber, _ subscription: Subscription) {
             self.shareName = shareName
+            self.filter = filter
             self.members = [Member(subscriber: subscriber, subscription: subscription)]
             self.nextTurn = 0
+            self.updateStrategy()
         }
 
         /// Adds `subscriber`, or replaces its options if it is already a member.
@@ -148,9 +176,11 @@ extension SubscriptionIndex {
         mutating func join(_ subscriber: Subscriber, _ subscription: Subscription) -> Bool {
             if let position = self.position(of: subscriber) {
                 self.members[position].subscription = subscription
+                self.updateStrategy()
                 return true
             }
             self.members.append(Member(subscriber: subscriber, subscription: subscription))
+            self.updateStrategy()
             return false
         }
 
@@ -162,6 +192,7 @@ extension SubscriptionIndex {
                 return false
             }
             self.remove(at: position)
+            self.updateStrategy()
             return true
         }
 
@@ -175,15 +206,22 @@ extension SubscriptionIndex {
                 return .moved
             }
             self.remove(at: duplicate)
+            self.updateStrategy()
             return .merged
         }
 
         /// The member whose turn it is, passing over members in `unavailable` while an available one
         /// exists (an offline member would only queue the message while others could take it); advances
         /// the rotation past the member chosen.
-        mutating func takeTurn(skipping unavailable: Set<Subscriber> = []) -> Member? {
+        ///
+        /// With ``ShareStrategy/hashTopic`` the member is the one the topic hashes to among the available members
+        /// (all members if none is available), and the rotation does not move.
+        mutating func takeTurn(skipping unavailable: Set<Subscriber> = [], topic: Substring = "") -> Member? {
             guard !self.members.isEmpty else {
                 return nil
+            }
+            if self.strategy == .hashTopic {
+                return self.memberForTopic(topic, skipping: unavailable)
             }
             var position = self.nextTurn
             if !unavailable.isEmpty {
@@ -201,6 +239,35 @@ extension SubscriptionIndex {
                 self.nextTurn = 0
             }
             return member
+        }
+
+        /// The member `topic` hashes to among those not in `unavailable`, in joining order; no allocation.
+        private func memberForTopic(_ topic: Substring, skipping unavailable: Set<Subscriber>) -> Member {
+            let hash = ShareStrategy.topicHash(topic)
+            var available = self.members.count
+            if !unavailable.isEmpty {
+                available = 0
+                for member in self.members where !unavailable.contains(member.subscriber) {
+                    available += 1
+                }
+            }
+            guard available > 0, available < self.members.count else {
+                // Everyone, or no one, can take it now: hash over all members.
+                return self.members[Int(hash % UInt64(self.members.count))]
+            }
+            var wanted = Int(hash % UInt64(available))
+            for member in self.members where !unavailable.contains(member.subscriber) {
+                if wanted == 0 {
+                    return member
+                }
+                wanted -= 1
+            }
+            fatalError("Internal inconsistency: fewer available members than counted")
+        }
+
+        private mutating func updateStrategy() {
+            let hashed = self.members.contains { $0.subscription.options.shareStrategy == .hashTopic }
+            self.strategy = hashed ? .hashTopic : .roundRobin
         }
 
         private func position(of subscriber: Subscriber) -> Int? {

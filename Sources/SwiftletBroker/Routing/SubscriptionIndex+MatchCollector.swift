@@ -17,6 +17,8 @@ extension SubscriptionIndex {
         /// Subscribers that cannot take a message now (offline sessions): a shared group passes
         /// their turn to a member that can, if it has one.
         var unavailable: Set<Subscriber> = []
+        /// The topic of the publish, for shared groups that pick their member by topic (``ShareStrategy/hashTopic``).
+        var topic: Substring = ""
         /// How many filters with non-shared subscriptions have matched so far.
         private var nonSharedFilterCount = 0
         /// Where each subscriber's non-shared match sits in `matches`.
@@ -35,7 +37,7 @@ extension SubscriptionIndex {
                     if subscription.options.noLocal, subscriber == publisher {
                         continue
                     }
-                    self.matches.append(SubscriptionMatch(subscriber, subscription, isShared: false))
+                    self.matches.append(SubscriptionMatch(subscriber, subscription, sharedSubscription: nil))
                 }
                 return
             }
@@ -64,14 +66,14 @@ extension SubscriptionIndex {
                     self.matches[position].fold(subscription)
                 } else {
                     self.nonSharedPositions[subscriber] = self.matches.count
-                    self.matches.append(SubscriptionMatch(subscriber, subscription, isShared: false))
+                    self.matches.append(SubscriptionMatch(subscriber, subscription, sharedSubscription: nil))
                 }
             }
         }
 
         /// Adds the member a shared subscription chose: always a match of its own (MQTT 5 §4.8.2).
-        mutating func addShared(_ subscriber: Subscriber, _ subscription: Subscription) {
-            self.matches.append(SubscriptionMatch(subscriber, subscription, isShared: true))
+        mutating func addShared(_ subscriber: Subscriber, _ subscription: Subscription, group: String) {
+            self.matches.append(SubscriptionMatch(subscriber, subscription, sharedSubscription: group))
         }
     }
 }
@@ -80,7 +82,7 @@ extension SubscriptionMatch where Subscriber: Hashable {
     fileprivate init(
         _ subscriber: Subscriber,
         _ subscription: SubscriptionIndex<Subscriber>.Subscription,
-        isShared: Bool
+        sharedSubscription: String?
     ) {
         self.init(
             subscriber: subscriber,
@@ -88,7 +90,7 @@ extension SubscriptionMatch where Subscriber: Hashable {
             retainAsPublished: subscription.options.retainAsPublished,
             // Shares the subscription's array: no allocation per subscriber per publish.
             subscriptionIdentifiers: subscription.subscriptionIdentifiers,
-            isShared: isShared
+            sharedSubscription: sharedSubscription
         )
     }
 

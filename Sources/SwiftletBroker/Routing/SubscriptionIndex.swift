@@ -24,7 +24,7 @@
 /// - The non-shared subscriptions of one subscriber that match a topic fold into one match with the maximum QoS
 ///   and all their Subscription Identifiers [MQTT-3.3.4-2] [MQTT-3.3.4-3] [MQTT-3.3.4-4].
 /// - A shared subscription `$share/{ShareName}/{filter}` delivers each matching message to one member of its
-///   group, round-robin, as a match of its own.
+///   group, round-robin or by topic hash (``ShareStrategy``), as a match of its own.
 ///
 /// The index has no lock of its own. The broker keeps it in a `Mutex` that it holds for a lookup or an update, and
 /// never while it delivers (DESIGN §4 rule 2). ``match(topic:publisher:)`` is `mutating` because shared groups
@@ -72,7 +72,7 @@ package struct SubscriptionIndex<Subscriber: Hashable & Sendable>: Sendable {
         let parsed = ParsedSubscriptionFilter(filter)
         let replaced =
             self.modifySubscribers(of: parsed, createPath: true) {
-                $0.subscribe(subscriber, shareName: parsed.shareName, options: options)
+                $0.subscribe(subscriber, shareName: parsed.shareName, filter: filter, options: options)
             } ?? false
         if !replaced {
             self.subscriptionCount += 1
@@ -164,6 +164,7 @@ package struct SubscriptionIndex<Subscriber: Hashable & Sendable>: Sendable {
         var collector = MatchCollector()
         collector.unavailable = self.unavailable
         let topic = topic[...]
+        collector.topic = topic
         // The hash lookup that serves a room. Reached by position so that a shared group rotates in place.
         if let position = self.exactFilters.index(forKey: TopicKey(topic)) {
             self.exactFilters.values[position].collectMatches(publisher: publisher, into: &collector)
@@ -178,7 +179,7 @@ package struct SubscriptionIndex<Subscriber: Hashable & Sendable>: Sendable {
     /// filter that `body` leaves without subscribers.
     ///
     /// - Returns: What `body` returned, or `nil` if the filter has no subscribers and `createPath` is `false`.
-    private mutating func modifySubscribers<Result>(
+    mutating func modifySubscribers<Result>(
         of filter: ParsedSubscriptionFilter,
         createPath: Bool,
         _ body: (inout FilterSubscribers) -> Result

@@ -29,27 +29,32 @@ package struct SubscriptionMatch<Subscriber>: Sendable where Subscriber: Sendabl
     /// The Subscription Identifiers of all the subscriptions folded into this match, without repeats and in no
     /// particular order [MQTT-3.3.4-3] [MQTT-3.3.4-4].
     package var subscriptionIdentifiers: [UInt32]
+    /// The shared subscription this match comes from, `$share/{ShareName}/{filter}` as its members subscribed; nil
+    /// for a non-shared match. A message delivered through it remembers it, so that it can go to another member if
+    /// this one's session ends before acknowledging it (MQTT 5 §4.8.2). Shares the group's string: no allocation.
+    package var sharedSubscription: String?
+
     /// Whether this match comes from a shared subscription (`$share/{ShareName}/{filter}`).
-    package var isShared: Bool
+    package var isShared: Bool { self.sharedSubscription != nil }
 
     /// - Parameters:
     ///   - subscriber: Who gets the message.
     ///   - qos: The maximum granted QoS of the matching subscriptions.
     ///   - retainAsPublished: Whether any matching subscription asked for Retain As Published.
     ///   - subscriptionIdentifiers: The Subscription Identifiers of the matching subscriptions.
-    ///   - isShared: Whether the match comes from a shared subscription.
+    ///   - sharedSubscription: The shared subscription the match comes from, if any.
     package init(
         subscriber: Subscriber,
         qos: QoS,
         retainAsPublished: Bool = false,
         subscriptionIdentifiers: [UInt32] = [],
-        isShared: Bool = false
+        sharedSubscription: String? = nil
     ) {
         self.subscriber = subscriber
         self.qos = qos
         self.retainAsPublished = retainAsPublished
         self.subscriptionIdentifiers = subscriptionIdentifiers
-        self.isShared = isShared
+        self.sharedSubscription = sharedSubscription
     }
 }
 

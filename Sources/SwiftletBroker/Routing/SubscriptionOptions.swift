@@ -27,6 +27,9 @@ package struct SubscriptionOptions: Sendable, Hashable {
     package var retainHandling: UInt8
     /// The Subscription Identifier of the SUBSCRIBE that created the subscription (MQTT 5 §3.8.2.1.2).
     package var subscriptionIdentifier: UInt32?
+    /// How a shared group picks its member, as this subscription asked (`share-strategy` user property); ignored
+    /// for a non-shared subscription.
+    package var shareStrategy: ShareStrategy
 
     /// - Parameters:
     ///   - qos: The maximum QoS granted for the subscription.
@@ -34,17 +37,20 @@ package struct SubscriptionOptions: Sendable, Hashable {
     ///   - retainAsPublished: Keep the RETAIN flag of forwarded messages as published.
     ///   - retainHandling: When to send retained messages on subscribe (0, 1 or 2).
     ///   - subscriptionIdentifier: The Subscription Identifier, if the SUBSCRIBE carried one.
+    ///   - shareStrategy: How a shared group picks its member.
     package init(
         qos: QoS,
         noLocal: Bool = false,
         retainAsPublished: Bool = false,
         retainHandling: UInt8 = 0,
-        subscriptionIdentifier: UInt32? = nil
+        subscriptionIdentifier: UInt32? = nil,
+        shareStrategy: ShareStrategy = .roundRobin
     ) {
         self.qos = qos
         self.noLocal = noLocal
         self.retainAsPublished = retainAsPublished
         self.retainHandling = retainHandling
         self.subscriptionIdentifier = subscriptionIdentifier
+        self.shareStrategy = shareStrategy
     }
 }

@@ -16,7 +16,8 @@ extension MQTTConnectionHandler: ClientConnection {
     package var isWritable: Bool { context != nil && channelWritable }
 
     /// Shared encodings carry no topic alias: a client that takes aliases gets its own bytes.
-    package var acceptsSharedPublishes: Bool { clientTopicAliasMaximum == 0 }
+    /// Nor does a cloud subscriber: its deliveries carry per-publisher annotations.
+    package var acceptsSharedPublishes: Bool { clientTopicAliasMaximum == 0 && !speaksCloudProperties }
 
     package var maximumPacketSize: Int { clientMaximumPacketSize }
 
@@ -41,6 +42,12 @@ extension MQTTConnectionHandler: ClientConnection {
         cache: inout PublishEncodingCache
     ) -> Bool {
         guard let context else { return true }
+        if speaksCloudProperties {
+            // Backends get the publisher's client ID and flags as user properties (DESIGN §7).
+            return writeCloudPublish(
+                message, qos: qos, retain: retain, subscriptionIdentifiers: subscriptionIdentifiers,
+                packetID: packetID, dup: dup, now: now, context: context)
+        }
         let lifetime = message.remainingLifetime(now: now)
 
         // Encode once (DESIGN §4.4): a QoS 0 message without per-subscriber properties has the

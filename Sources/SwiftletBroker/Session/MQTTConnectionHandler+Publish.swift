@@ -48,6 +48,13 @@ extension MQTTConnectionHandler {
             }
         }
 
+        var cloudDirective: CloudPublishDirective?
+        if speaksCloudProperties {
+            // A backend's instructions (DESIGN §7): the topic they lead to is checked like any other below.
+            guard let directive = takeCloudDirective(&publish) else { return }
+            cloudDirective = directive
+        }
+
         if let problem = topicNameProblem(publish.topic) {
             refusePublish(publish, .topicNameInvalid, "topic \(problem)")
             return
@@ -66,7 +73,9 @@ extension MQTTConnectionHandler {
 
         if broker.rooms.hasClientRateLimits, !admitByClientRate(publish, now: session.eventLoop.now) { return }
 
-        let message = RoutedMessage(publish: publish, receivedAt: session.eventLoop.now, publisherClientID: clientID)
+        var message = RoutedMessage(publish: publish, receivedAt: session.eventLoop.now, publisherClientID: clientID)
+        message.publisherCleanStart = connectEvent?.cleanStart ?? false
+        cloudDirective?.apply(to: &message)
         switch publish.qos {
         case .atMostOnce:
             broker.route(message, from: session, now: session.eventLoop.now)
@@ -124,7 +133,7 @@ extension MQTTConnectionHandler {
     /// answered, so it is dropped with a log line; MQTT 3.1.1 has no negative acknowledgement and
     /// the server either acknowledges and drops or closes [MQTT-3.3.5-2]: it acknowledges for
     /// authorization and closes for invalid topics.
-    private func refusePublish(_ publish: PublishPacket, _ reason: ReasonCode, _ message: String) {
+    func refusePublish(_ publish: PublishPacket, _ reason: ReasonCode, _ message: String) {
         broker.stats.increment(.publishesRejected)
         logger.info("PUBLISH refused", metadata: ["topic": "\(publish.topic)", "reason": "\(reason)", "error": "\(message)"])
         let packetID = publish.packetID ?? 0

@@ -17,6 +17,8 @@ extension MQTTConnectionHandler {
     /// retained messages of the new subscriptions.
     func subscribeReceived(_ subscribe: SubscribePacket, session: SessionHandle) {
         let subscriptionID = protocolVersion == .v5 ? subscribe.properties.subscriptionIdentifiers.first : nil
+        // For the shared filters of this SUBSCRIBE; nil for a value the broker does not know.
+        let shareStrategy = protocolVersion == .v5 ? ShareStrategy.requested(by: subscribe.properties) : .roundRobin
         var reasonCodes: [ReasonCode] = []
         reasonCodes.reserveCapacity(subscribe.subscriptions.count)
         var retainedToSend: [(message: RoutedMessage, qos: QoS)] = []
@@ -24,8 +26,8 @@ extension MQTTConnectionHandler {
         for request in subscribe.subscriptions {
             guard
                 let code = addSubscription(
-                    request, subscriptionID: subscriptionID, session: session, retained: &retainedToSend,
-                    refusals: &refusals)
+                    request, subscriptionID: subscriptionID, shareStrategy: shareStrategy, session: session,
+                    retained: &retainedToSend, refusals: &refusals)
             else { return }  // the connection is closing
             reasonCodes.append(code)
         }
@@ -47,6 +49,7 @@ extension MQTTConnectionHandler {
     private func addSubscription(
         _ request: SubscriptionRequest,
         subscriptionID: UInt32?,
+        shareStrategy: ShareStrategy?,
         session: SessionHandle,
         retained: inout [(message: RoutedMessage, qos: QoS)],
         refusals: inout [String]
@@ -68,6 +71,11 @@ extension MQTTConnectionHandler {
                 // [MQTT-3.8.3-4]
                 protocolViolation(.protocolError, "no-local on a shared subscription")
                 return nil
+            }
+            guard shareStrategy != nil else {
+                return refuseSubscription(
+                    filter, .implementationSpecificError,
+                    "unknown \(ShareStrategy.userPropertyName): use round-robin or hash-topic", &refusals)
             }
         }
         guard Topic.isValidFilter(matchFilter) else {
@@ -91,7 +99,8 @@ extension MQTTConnectionHandler {
             noLocal: request.noLocal,
             retainAsPublished: request.retainAsPublished,
             retainHandling: request.retainHandling.rawValue,
-            subscriptionIdentifier: subscriptionID)
+            subscriptionIdentifier: subscriptionID,
+            shareStrategy: isShared ? shareStrategy ?? .roundRobin : .roundRobin)
         // A repeated filter replaces the old subscription [MQTT-3.8.4-3].
         let existed = broker.subscribe(session, filter: filter, options: options)
         session.recordSubscription(filter, options: options)

@@ -66,6 +66,7 @@ package final class SessionHandle: @unchecked Sendable {
         var qos: QoS
         var retain: Bool
         var subscriptionIdentifiers: [UInt32]
+        var sharedSubscription: String?
     }
 
     private struct PendingWill {
@@ -114,7 +115,8 @@ package final class SessionHandle: @unchecked Sendable {
             var cache = PublishEncodingCache()
             deliver(
                 item.message, qos: item.qos, retain: item.retain,
-                subscriptionIdentifiers: item.subscriptionIdentifiers, now: now, cache: &cache)
+                subscriptionIdentifiers: item.subscriptionIdentifiers, now: now, cache: &cache,
+                sharedSubscription: item.sharedSubscription)
         }
         connection?.flushIfNeeded()
     }
@@ -269,8 +271,11 @@ package final class SessionHandle: @unchecked Sendable {
         expiryTimer?.cancel()
         expiryTimer = nil
         if will != nil { publishWill() }
+        // Taken before the subscriptions go, sent after: the other members get them, never this session again.
+        let orphaned = state.unacknowledgedSharedDeliveries()
         broker.sessionEnded(self, filters: state.subscriptions.keys, reason: reason)
         state = SessionState()
+        if !orphaned.isEmpty { broker.redeliverShared(orphaned, from: clientID) }
     }
 
     private func publishWill() {
@@ -363,19 +368,30 @@ package final class SessionHandle: @unchecked Sendable {
         subscriptionIdentifiers: [UInt32],
         now: NIODeadline,
         cache: inout PublishEncodingCache,
-        forwarded: Bool = false
+        forwarded: Bool = false,
+        sharedSubscription: String? = nil
     ) -> Bool {
         // Per delivery: checked in debug builds (the thread check is not free), by construction
         // in release (Broker delivers on the session's loop only).
         eventLoop.assertInEventLoop()
-        guard !ended else { return false }
+        guard !ended else {
+            if let sharedSubscription, qos != .atMostOnce {
+                // Matched to this member before its session ended (MQTT 5 §4.8.2): another member takes it.
+                broker.redeliverShared(
+                    [OutboundDelivery(
+                        message: message, qos: qos, retain: retain, subscriptionIdentifiers: subscriptionIdentifiers,
+                        sharedSubscription: sharedSubscription)],
+                    from: clientID)
+            }
+            return false
+        }
         if let successor {
             // The session moved to another loop while this message was on its way here.
             successor.eventLoop.execute {
                 var cache = PublishEncodingCache()
                 successor.deliver(
                     message, qos: qos, retain: retain, subscriptionIdentifiers: subscriptionIdentifiers,
-                    now: successor.eventLoop.now, cache: &cache, forwarded: true)
+                    now: successor.eventLoop.now, cache: &cache, forwarded: true, sharedSubscription: sharedSubscription)
                 successor.connection?.flushIfNeeded()
             }
             return false
@@ -383,7 +399,8 @@ package final class SessionHandle: @unchecked Sendable {
         if !forwarded, parked != nil {
             parked?.append(
                 ParkedDelivery(
-                    message: message, qos: qos, retain: retain, subscriptionIdentifiers: subscriptionIdentifiers))
+                    message: message, qos: qos, retain: retain, subscriptionIdentifiers: subscriptionIdentifiers,
+                    sharedSubscription: sharedSubscription))
             return false
         }
         if message.isExpired(now: now) {
@@ -419,7 +436,8 @@ package final class SessionHandle: @unchecked Sendable {
         }
 
         let delivery = OutboundDelivery(
-            message: message, qos: qos, retain: retain, subscriptionIdentifiers: subscriptionIdentifiers)
+            message: message, qos: qos, retain: retain, subscriptionIdentifiers: subscriptionIdentifiers,
+            sharedSubscription: sharedSubscription)
         if let connection, state.queue.isEmpty, connection.isWritable, state.inflightCount < connection.sendWindow {
             send(delivery, on: connection, now: now, cache: &cache)
             return true

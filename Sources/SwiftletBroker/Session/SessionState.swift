@@ -20,6 +20,9 @@ package struct OutboundDelivery: Sendable {
     /// The RETAIN flag to send (retain-as-published, or 1 for retained messages on subscribe).
     package var retain: Bool
     package var subscriptionIdentifiers: [UInt32]
+    /// The shared subscription (`$share/{ShareName}/{filter}`) the message came through, if any: if this session
+    /// ends before acknowledging it, it goes to another member of that group (MQTT 5 §4.8.2).
+    package var sharedSubscription: String? = nil
 }
 
 /// Where an outbound QoS 1/2 message stands in its acknowledgement flow (MQTT 5 §4.3).

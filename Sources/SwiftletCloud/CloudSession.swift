@@ -1,0 +1,348 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Swiftlet open source project
+//
+// Copyright (c) 2026 the Swiftlet authors
+// Licensed under Apache License v2.0
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+import Foundation
+import NIOCore
+import NIOPosix
+import SwiftletAuth
+import SwiftletClient
+import SwiftletMQTT
+
+/// The connection behind a ``CloudClient``: one MQTT 5 connection at a time, reopened with backoff when it is lost,
+/// its consumers subscribed again each time.
+///
+/// Confined to one event loop (STYLE §8.4); ``CloudClient`` reaches it through a `NIOLoopBoundBox`.
+final class CloudSession: MQTTClientDelegate {
+    /// Where a consumer's messages go.
+    enum Sink {
+        case messages(AsyncStream<CloudMessage>.Continuation)
+        case statusEvents(AsyncStream<CloudStatusEvent>.Continuation)
+    }
+
+    struct Consumer {
+        /// The filter as subscribed, possibly `$share/{group}/…`.
+        var filter: String
+        /// The filter without its `$share/{group}/` prefix, to match p2p messages that carry no Subscription
+        /// Identifier.
+        var matchFilter: String
+        /// User properties of the SUBSCRIBE (`share-strategy`).
+        var userProperties: [(String, String)]
+        var sink: Sink
+        /// Completed by the first SUBACK.
+        var subscribed: EventLoopPromise<Void>?
+    }
+
+    let configuration: CloudConfiguration
+    let eventLoop: any EventLoop
+    private let resources = MQTTClientLoopResources()
+    private var address: SocketAddress?
+    private var connection: MQTTClientConnection?
+    /// Tags connections: events and acknowledgements of an older connection are ignored.
+    private var generation = 0
+    private var closed = false
+    private var connectPromise: EventLoopPromise<Void>?
+    private var closePromise: EventLoopPromise<Void>?
+    private var reconnectDelay: TimeAmount
+    private var reconnectTask: Scheduled<Void>?
+    /// By Subscription Identifier (MQTT 5 §3.8.2.1.2): the broker echoes it on every message a subscription brings.
+    private var consumers: [UInt32: Consumer] = [:]
+    private var nextSubscriptionID: UInt32 = 1
+    /// SUBSCRIBE packet identifier → Subscription Identifier.
+    private var pendingSubscriptions: [UInt16: UInt32] = [:]
+    /// Outbound QoS 1/2 messages waiting for PUBACK/PUBCOMP.
+    private var pendingSends: [UInt16: EventLoopPromise<Void>] = [:]
+    /// Inbound QoS 1 messages waiting for the application's ack(): packet identifier → the message's serial, so
+    /// that a late second ack() cannot acknowledge a newer message that reuses the identifier.
+    private var awaitingAck: [UInt16: UInt64] = [:]
+    private var nextSerial: UInt64 = 0
+
+    init(configuration: CloudConfiguration, eventLoop: any EventLoop) {
+        self.configuration = configuration
+        self.eventLoop = eventLoop
+        self.reconnectDelay = TimeAmount(configuration.reconnectInitialDelay)
+    }
+
+    // MARK: - Connecting
+
+    /// Opens the first connection; the future completes on its CONNACK, or fails if it is refused.
+    func start(address: SocketAddress) -> EventLoopFuture<Void> {
+        self.eventLoop.preconditionInEventLoop()
+        guard !self.closed else {
+            return self.eventLoop.makeFailedFuture(CloudError(.closed, "the client was closed"))
+        }
+        guard self.address == nil else {
+            return self.eventLoop.makeFailedFuture(CloudError(.invalidArgument, "connect() was already called"))
+        }
+        self.address = address
+        let promise = self.eventLoop.makePromise(of: Void.self)
+        self.connectPromise = promise
+        self.openConnection()
+        return promise.futureResult
+    }
+
+    private func openConnection() {
+        guard !self.closed, let address else { return }
+        self.generation += 1
+        let configuration = self.configuration
+        var mqtt = MQTTClientConfiguration(
+            clientID: configuration.clientID,
+            version: .v5,
+            keepAlive: configuration.keepAlive,
+            // A clean session without expiry: when this process dies its session ends at once, and the broker
+            // gives its unacknowledged shared messages to the other members of the group (MQTT 5 §4.8.2).
+            cleanStart: true,
+            username: "Signature|\(configuration.accessKeyID)|\(configuration.instanceID)",
+            password: Signature.password(secretKey: configuration.secretKey, clientID: configuration.clientID),
+            connectTimeout: TimeAmount(configuration.connectTimeout))
+        mqtt.manualAcknowledgement = true
+        mqtt.connectProperties = [.receiveMaximum(max(configuration.receiveMaximum, 1))]
+        MQTTClientConnection.connect(
+            to: address, bindingTo: nil, configuration: mqtt, resources: self.resources, delegate: self,
+            tag: self.generation, on: self.eventLoop)
+    }
+
+    private func connectionLost(tag: Int, error: (any Error)?) {
+        guard tag == self.generation else { return }
+        self.connection = nil
+        self.awaitingAck.removeAll()
+        self.pendingSubscriptions.removeAll()
+        let sends = self.pendingSends
+        self.pendingSends.removeAll()
+        for promise in sends.values {
+            promise.fail(CloudError(.connectionFailed, "the connection was lost before the broker acknowledged"))
+        }
+        if let closePromise {
+            self.closePromise = nil
+            closePromise.succeed()
+        }
+        if let connectPromise {
+            // The first connection failed: tell connect(), which decides; no retry behind its back.
+            self.connectPromise = nil
+            self.closed = true
+            self.finishConsumers()
+            connectPromise.fail(CloudError(.connectionFailed, "could not connect: \(error.map { "\($0)" } ?? "closed")"))
+            return
+        }
+        guard !self.closed else { return }
+        // Reconnect with exponential backoff.
+        let delay = self.reconnectDelay
+        self.reconnectDelay = min(delay * 2, TimeAmount(self.configuration.reconnectMaximumDelay))
+        self.reconnectTask = self.eventLoop.assumeIsolated().scheduleTask(in: delay) { [self] in
+            self.reconnectTask = nil
+            self.openConnection()
+        }
+    }
+
+    /// Sends DISCONNECT and stops reconnecting; the future completes once the connection is closed.
+    func close() -> EventLoopFuture<Void> {
+        self.eventLoop.preconditionInEventLoop()
+        self.closed = true
+        self.reconnectTask?.cancel()
+        self.reconnectTask = nil
+        self.finishConsumers()
+        guard let connection else { return self.eventLoop.makeSucceededVoidFuture() }
+        let promise = self.closePromise ?? self.eventLoop.makePromise()
+        self.closePromise = promise
+        connection.disconnect()
+        return promise.futureResult
+    }
+
+    private func finishConsumers() {
+        let all = self.consumers
+        self.consumers.removeAll()
+        for consumer in all.values {
+            consumer.subscribed?.fail(CloudError(.closed, "the client was closed"))
+            switch consumer.sink {
+            case .messages(let continuation): continuation.finish()
+            case .statusEvents(let continuation): continuation.finish()
+            }
+        }
+    }
+
+    // MARK: - Consumers
+
+    /// Adds a consumer and subscribes it now or on the next connection. The future completes on its SUBACK.
+    func addConsumer(
+        filter: String, matchFilter: String, userProperties: [(String, String)], sink: Sink
+    ) -> (id: UInt32, subscribed: EventLoopFuture<Void>) {
+        self.eventLoop.preconditionInEventLoop()
+        let id = self.nextSubscriptionID
+        self.nextSubscriptionID += 1
+        let promise = self.eventLoop.makePromise(of: Void.self)
+        guard !self.closed else {
+            promise.fail(CloudError(.closed, "the client was closed"))
+            return (id, promise.futureResult)
+        }
+        guard !self.consumers.values.contains(where: { $0.filter == filter }) else {
+            // A second SUBSCRIBE to the same filter would replace the first one's subscription [MQTT-3.8.4-3].
+            promise.fail(CloudError(.invalidArgument, "already consuming \(filter)"))
+            return (id, promise.futureResult)
+        }
+        self.consumers[id] = Consumer(
+            filter: filter, matchFilter: matchFilter, userProperties: userProperties, sink: sink, subscribed: promise)
+        self.subscribe(id)
+        return (id, promise.futureResult)
+    }
+
+    /// The application stopped iterating: UNSUBSCRIBE.
+    func removeConsumer(_ id: UInt32) {
+        guard let consumer = self.consumers.removeValue(forKey: id) else { return }
+        consumer.subscribed?.fail(CloudError(.closed, "the consumer was cancelled"))
+        self.connection?.unsubscribe([consumer.filter])
+    }
+
+    private func subscribe(_ id: UInt32) {
+        guard let connection, let consumer = self.consumers[id] else { return }
+        var properties: Properties = [.subscriptionIdentifier(id)]
+        for (name, value) in consumer.userProperties { properties.append(.userProperty(name, value)) }
+        let request = SubscriptionRequest(topicFilter: consumer.filter, qos: .atLeastOnce)
+        if let packetID = connection.subscribe([request], properties: properties) {
+            self.pendingSubscriptions[packetID] = id
+        }
+    }
+
+    // MARK: - Sending
+
+    /// Publishes; for QoS 1/2 the future completes on the broker's acknowledgement and fails on a refusal.
+    func send(topic: String, payload: ByteBuffer, qos: QoS, properties: Properties) -> EventLoopFuture<Void> {
+        self.eventLoop.preconditionInEventLoop()
+        guard let connection, connection.isConnected else {
+            return self.eventLoop.makeFailedFuture(CloudError(.notConnected, "not connected"))
+        }
+        switch connection.publish(topic: topic, payload: payload, qos: qos, retain: false, properties: properties) {
+        case .send(nil):
+            return self.eventLoop.makeSucceededVoidFuture()
+        case .send(let packetID?):
+            let promise = self.eventLoop.makePromise(of: Void.self)
+            self.pendingSends[packetID] = promise
+            return promise.futureResult
+        case .inflightFull:
+            return self.eventLoop.makeFailedFuture(
+                CloudError(.refused, "too many sends waiting for the broker's acknowledgement"))
+        case .notConnected:
+            return self.eventLoop.makeFailedFuture(CloudError(.notConnected, "not connected"))
+        }
+    }
+
+    // MARK: - Acknowledging
+
+    private func acknowledge(packetID: UInt16, serial: UInt64, generation: Int) {
+        guard generation == self.generation, self.awaitingAck[packetID] == serial, let connection else { return }
+        self.awaitingAck[packetID] = nil
+        connection.acknowledge(packetID: packetID)
+    }
+
+    /// What ack() of a message received now does.
+    private func acknowledgement(for publish: PublishPacket) -> @Sendable () -> Void {
+        guard publish.qos == .atLeastOnce, let packetID = publish.packetID else { return {} }
+        self.nextSerial += 1
+        let serial = self.nextSerial
+        let generation = self.generation
+        self.awaitingAck[packetID] = serial
+        let session = NIOLoopBound(self, eventLoop: self.eventLoop)
+        let loop = self.eventLoop
+        return {
+            loop.execute {
+                session.value.acknowledge(packetID: packetID, serial: serial, generation: generation)
+            }
+        }
+    }
+
+    // MARK: - MQTTClientDelegate
+
+    func clientConnected(_ client: MQTTClientConnection, connack: ConnAckPacket) {
+        guard client.tag == self.generation else { return }
+        self.connection = client
+        self.reconnectDelay = TimeAmount(self.configuration.reconnectInitialDelay)
+        if self.closed {
+            client.disconnect()
+            return
+        }
+        for id in self.consumers.keys.sorted() { self.subscribe(id) }
+        if let connectPromise {
+            self.connectPromise = nil
+            connectPromise.succeed()
+        }
+    }
+
+    func client(_ client: MQTTClientConnection, subscribed suback: SubAckPacket) {
+        guard client.tag == self.generation, let id = self.pendingSubscriptions.removeValue(forKey: suback.packetID)
+        else { return }
+        guard var consumer = self.consumers[id] else { return }
+        let code = suback.reasonCodes.first ?? .unspecifiedError
+        let promise = consumer.subscribed
+        consumer.subscribed = nil
+        if code.isFailure {
+            self.consumers[id] = nil
+            switch consumer.sink {
+            case .messages(let continuation): continuation.finish()
+            case .statusEvents(let continuation): continuation.finish()
+            }
+            promise?.fail(
+                CloudError(.refused, "the broker refused the subscription to \(consumer.filter)", reasonCode: code.rawValue))
+            return
+        }
+        self.consumers[id] = consumer
+        promise?.succeed()
+    }
+
+    func client(_ client: MQTTClientConnection, received publish: PublishPacket) {
+        guard client.tag == self.generation else { return }
+        let ack = self.acknowledgement(for: publish)
+        let consumer =
+            publish.properties.subscriptionIdentifiers.lazy.compactMap { self.consumers[$0] }.first
+            // A p2p message reaches its client without a subscription, so without an identifier.
+            ?? self.consumers.values.first { Topic.matches(filter: $0.matchFilter, topic: publish.topic) }
+        guard let consumer else {
+            // Nobody wants it (a consumer was just cancelled): acknowledged, so that it does not hold the window.
+            ack()
+            return
+        }
+        switch consumer.sink {
+        case .messages(let continuation):
+            let message = CloudMessage(
+                topic: publish.topic, payload: publish.payload, qos: CloudQoS(rawValue: publish.qos.rawValue)!,
+                userProperties: publish.properties.userProperties.map { (name: $0.0, value: $0.1) },
+                acknowledge: ack)
+            if case .terminated = continuation.yield(message) { ack() }
+        case .statusEvents(let continuation):
+            // Status events are acknowledged once handed to the stream.
+            if let event = try? JSONDecoder().decode(CloudStatusEvent.self, from: Data(publish.payload.readableBytesView)) {
+                continuation.yield(event)
+            }
+            ack()
+        }
+    }
+
+    func client(_ client: MQTTClientConnection, acknowledged packetID: UInt16) {}
+
+    func client(_ client: MQTTClientConnection, acknowledged packetID: UInt16, reasonCode: ReasonCode) {
+        guard client.tag == self.generation, let promise = self.pendingSends.removeValue(forKey: packetID) else {
+            return
+        }
+        if reasonCode.isFailure {
+            promise.fail(CloudError(.refused, "the broker refused the message", reasonCode: reasonCode.rawValue))
+        } else {
+            // 0x10 No matching subscribers is a success: the broker took the message.
+            promise.succeed()
+        }
+    }
+
+    func clientClosed(_ client: MQTTClientConnection, error: (any Error)?) {
+        self.connectionLost(tag: client.tag, error: error)
+    }
+
+    func clientFailedToConnect(tag: Int, error: any Error) {
+        self.connectionLost(tag: tag, error: error)
+    }
+}
+
+@available(*, unavailable)
+extension CloudSession: Sendable {}
