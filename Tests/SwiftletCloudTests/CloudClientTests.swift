@@ -25,6 +25,7 @@ struct CloudClientTests {
     static func withBroker(_ body: (Int) async throws -> Void) async throws {
         var configuration = ServerConfiguration()
         try configuration.apply(key: "mqtt", value: "127.0.0.1:0")
+        configuration.http = nil
         try configuration.apply(key: "threads", value: "2")
         try configuration.apply(key: "access-key", value: "\(accessKey):\(secret):cloud")
         var logger = Logger(label: "swiftlet.test")
