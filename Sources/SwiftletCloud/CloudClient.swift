@@ -155,22 +155,25 @@ public final class CloudClient: Sendable {
     ///   - secondTopic: Levels below `topic` (`mqttSecondTopic`): the message goes to `{topic}{secondTopic}`, e.g.
     ///     `chat` + `/room1`.
     ///   - qosLevel: The QoS the subscribers get it with (`qoslevel`), if not `qos`.
+    /// - Returns: Whether the message reached a subscriber (QoS 1/2).
     /// - Throws: ``CloudError``: not connected, or refused by the broker (``CloudError/reasonCode``).
+    @discardableResult
     public func send(
         topic: String, payload: ByteBuffer, qos: CloudQoS = .atLeastOnce, secondTopic: String? = nil,
         qosLevel: CloudQoS? = nil
-    ) async throws {
+    ) async throws -> CloudSendResult {
         var properties: Properties = []
         if let secondTopic { properties.append(.userProperty("mqttSecondTopic", secondTopic)) }
         if let qosLevel { properties.append(.userProperty("qoslevel", String(qosLevel.rawValue))) }
-        try await self.publish(topic: topic, payload: payload, qos: qos, properties: properties)
+        return try await self.publish(topic: topic, payload: payload, qos: qos, properties: properties)
     }
 
     /// Publishes a text message; see ``send(topic:payload:qos:secondTopic:qosLevel:)``.
+    @discardableResult
     public func send(
         topic: String, payload: String, qos: CloudQoS = .atLeastOnce, secondTopic: String? = nil,
         qosLevel: CloudQoS? = nil
-    ) async throws {
+    ) async throws -> CloudSendResult {
         try await self.send(
             topic: topic, payload: ByteBuffer(string: payload), qos: qos, secondTopic: secondTopic, qosLevel: qosLevel)
     }
@@ -182,11 +185,12 @@ public final class CloudClient: Sendable {
     ///   - room: The room below it, e.g. `room1`.
     ///   - payload: The message body.
     ///   - qos: The QoS.
+    @discardableResult
     public func sendToRoom(parentTopic: String, room: String, payload: ByteBuffer, qos: CloudQoS = .atLeastOnce)
-        async throws
+        async throws -> CloudSendResult
     {
         guard !room.isEmpty else { throw CloudError(.invalidArgument, "empty room") }
-        try await self.send(topic: parentTopic, payload: payload, qos: qos, secondTopic: "/" + room)
+        return try await self.send(topic: parentTopic, payload: payload, qos: qos, secondTopic: "/" + room)
     }
 
     /// Sends a message to one client: the p2p topic `{parentTopic}/p2p/{clientID}`, which reaches that client
@@ -198,25 +202,29 @@ public final class CloudClient: Sendable {
     ///   - payload: The message body.
     ///   - realTopic: The topic the receiving client sees instead of the p2p topic (`mqttRealTopic`).
     ///   - qos: The QoS.
+    /// - Returns: For QoS 1/2, whether the client has a session that took the message.
+    @discardableResult
     public func sendP2P(
         parentTopic: String, clientID: String, payload: ByteBuffer, realTopic: String? = nil,
         qos: CloudQoS = .atLeastOnce
-    ) async throws {
+    ) async throws -> CloudSendResult {
         try Self.validate(parentTopic: parentTopic)
         guard !clientID.isEmpty else { throw CloudError(.invalidArgument, "empty client ID") }
         var properties: Properties = []
         if let realTopic { properties.append(.userProperty("mqttRealTopic", realTopic)) }
-        try await self.publish(
+        return try await self.publish(
             topic: "\(parentTopic)/p2p/\(clientID)", payload: payload, qos: qos, properties: properties)
     }
 
-    private func publish(topic: String, payload: ByteBuffer, qos: CloudQoS, properties: Properties) async throws {
+    private func publish(
+        topic: String, payload: ByteBuffer, qos: CloudQoS, properties: Properties
+    ) async throws -> CloudSendResult {
         guard !topic.isEmpty, Topic.isValidName(topic) else {
             throw CloudError(.invalidArgument, "not a valid topic name: \(topic)")
         }
         let session = self.session
         let mqttQoS = QoS(rawValue: qos.rawValue)!
-        try await self.eventLoop.flatSubmit {
+        return try await self.eventLoop.flatSubmit {
             session.value.send(topic: topic, payload: payload, qos: mqttQoS, properties: properties)
         }.get()
     }
@@ -232,7 +240,8 @@ public final class CloudClient: Sendable {
         guard !parentTopic.isEmpty, !parentTopic.hasPrefix("$"), !parentTopic.hasSuffix("/"),
             !parentTopic.contains("+"), !parentTopic.contains("#")
         else {
-            throw CloudError(.invalidArgument, "the parent topic must be a topic name without wildcards: \(parentTopic)")
+            throw CloudError(
+                .invalidArgument, "the parent topic must be a topic name without wildcards: \(parentTopic)")
         }
     }
 

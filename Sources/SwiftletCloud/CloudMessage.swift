@@ -77,6 +77,17 @@ public struct CloudMessage: Sendable {
     }
 }
 
+/// What the broker said about a message ``CloudClient`` sent.
+public struct CloudSendResult: Sendable, Hashable {
+    /// Whether any subscriber (or, for P2P, the target client's session) got the message: `false` when the broker
+    /// answered 0x10 (no matching subscribers), nil for QoS 0, which has no acknowledgement.
+    public var reachedSubscribers: Bool?
+
+    public init(reachedSubscribers: Bool?) {
+        self.reachedSubscribers = reachedSubscribers
+    }
+}
+
 /// How a consumer shares a parent topic with the other consumers of its group.
 public enum CloudConsumeMode: Sendable, Hashable {
     /// Each message goes to one member of the group, in turn: `$share/{group}/{parentTopic}/#`.

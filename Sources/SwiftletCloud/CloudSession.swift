@@ -57,7 +57,7 @@ final class CloudSession: MQTTClientDelegate {
     /// SUBSCRIBE packet identifier → Subscription Identifier.
     private var pendingSubscriptions: [UInt16: UInt32] = [:]
     /// Outbound QoS 1/2 messages waiting for PUBACK/PUBCOMP.
-    private var pendingSends: [UInt16: EventLoopPromise<Void>] = [:]
+    private var pendingSends: [UInt16: EventLoopPromise<CloudSendResult>] = [:]
     /// Inbound QoS 1 messages waiting for the application's ack(): packet identifier → the message's serial, so
     /// that a late second ack() cannot acknowledge a newer message that reuses the identifier.
     private var awaitingAck: [UInt16: UInt64] = [:]
@@ -127,7 +127,8 @@ final class CloudSession: MQTTClientDelegate {
             self.connectPromise = nil
             self.closed = true
             self.finishConsumers()
-            connectPromise.fail(CloudError(.connectionFailed, "could not connect: \(error.map { "\($0)" } ?? "closed")"))
+            let why = error.map { "\($0)" } ?? "closed"
+            connectPromise.fail(CloudError(.connectionFailed, "could not connect: \(why)"))
             return
         }
         guard !self.closed else { return }
@@ -211,16 +212,18 @@ final class CloudSession: MQTTClientDelegate {
     // MARK: - Sending
 
     /// Publishes; for QoS 1/2 the future completes on the broker's acknowledgement and fails on a refusal.
-    func send(topic: String, payload: ByteBuffer, qos: QoS, properties: Properties) -> EventLoopFuture<Void> {
+    func send(
+        topic: String, payload: ByteBuffer, qos: QoS, properties: Properties
+    ) -> EventLoopFuture<CloudSendResult> {
         self.eventLoop.preconditionInEventLoop()
         guard let connection, connection.isConnected else {
             return self.eventLoop.makeFailedFuture(CloudError(.notConnected, "not connected"))
         }
         switch connection.publish(topic: topic, payload: payload, qos: qos, retain: false, properties: properties) {
         case .send(nil):
-            return self.eventLoop.makeSucceededVoidFuture()
+            return self.eventLoop.makeSucceededFuture(CloudSendResult(reachedSubscribers: nil))
         case .send(let packetID?):
-            let promise = self.eventLoop.makePromise(of: Void.self)
+            let promise = self.eventLoop.makePromise(of: CloudSendResult.self)
             self.pendingSends[packetID] = promise
             return promise.futureResult
         case .inflightFull:
@@ -286,7 +289,8 @@ final class CloudSession: MQTTClientDelegate {
             case .statusEvents(let continuation): continuation.finish()
             }
             promise?.fail(
-                CloudError(.refused, "the broker refused the subscription to \(consumer.filter)", reasonCode: code.rawValue))
+                CloudError(
+                    .refused, "the broker refused the subscription to \(consumer.filter)", reasonCode: code.rawValue))
             return
         }
         self.consumers[id] = consumer
@@ -314,7 +318,8 @@ final class CloudSession: MQTTClientDelegate {
             if case .terminated = continuation.yield(message) { ack() }
         case .statusEvents(let continuation):
             // Status events are acknowledged once handed to the stream.
-            if let event = try? JSONDecoder().decode(CloudStatusEvent.self, from: Data(publish.payload.readableBytesView)) {
+            let json = Data(publish.payload.readableBytesView)
+            if let event = try? JSONDecoder().decode(CloudStatusEvent.self, from: json) {
                 continuation.yield(event)
             }
             ack()
@@ -330,8 +335,8 @@ final class CloudSession: MQTTClientDelegate {
         if reasonCode.isFailure {
             promise.fail(CloudError(.refused, "the broker refused the message", reasonCode: reasonCode.rawValue))
         } else {
-            // 0x10 No matching subscribers is a success: the broker took the message.
-            promise.succeed()
+            // 0x10 No matching subscribers is a success: the broker took the message, nobody got it.
+            promise.succeed(CloudSendResult(reachedSubscribers: reasonCode != .noMatchingSubscribers))
         }
     }
 

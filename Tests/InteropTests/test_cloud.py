@@ -22,6 +22,7 @@ import base64
 import hashlib
 import hmac
 import queue
+import time
 
 import pytest
 from paho.mqtt.packettypes import PacketTypes
@@ -124,18 +125,21 @@ def test_ordered_mode_keeps_each_topic_on_one_member_in_order(cloud_broker):
     for n in range(5):
         for topic in topics:
             device.publish(topic, str(n), qos=1)
+    # Every PUBACK came after the broker handed the message on: collect until all 30 arrived.
     got: dict[str, list[tuple[int, int]]] = {}
     total = 0
-    for index, member in enumerate(members):
-        # Drain what this member got; the total must reach 30 without a second pass.
-        while True:
+    deadline = time.monotonic() + TIMEOUT
+    while total < 30 and time.monotonic() < deadline:
+        for index, member in enumerate(members):
             try:
-                message = member.get_message(timeout=1.0)
-            except AssertionError:
-                break
+                message = member.messages.get(timeout=0.05)
+            except queue.Empty:
+                continue
             got.setdefault(message.topic, []).append((index, int(message.payload)))
             total += 1
     assert total == 30
+    for member in members:
+        member.expect_no_message()
     for topic in topics:
         owners = {index for index, _ in got[topic]}
         assert len(owners) == 1, f"{topic} went to {owners}"

@@ -120,6 +120,37 @@ struct ClientStateMachineTests {
         #expect(machine.inflightCount == 0)
     }
 
+    @Test("With manual acknowledgement inbound QoS 1 is delivered without PUBACK; QoS 2 still gets PUBREC")
+    func manualAcknowledgement() {
+        var machine = MQTTClientStateMachine(version: .v5, manualAcknowledgement: true)
+        machine.start()
+        _ = machine.packetReceived(.connack(ConnAckPacket(sessionPresent: false, reasonCode: .success)))
+        let q1 = PublishPacket(topic: "t", payload: ByteBuffer(), qos: .atLeastOnce, packetID: 5)
+        guard case .deliver(_, reply: nil) = machine.packetReceived(.publish(q1)) else {
+            Issue.record("QoS 1 answered without the application")
+            return
+        }
+        let q2 = PublishPacket(topic: "t", payload: ByteBuffer(), qos: .exactlyOnce, packetID: 6)
+        guard case .deliver(_, reply: .pubrec?) = machine.packetReceived(.publish(q2)) else {
+            Issue.record("no PUBREC")
+            return
+        }
+    }
+
+    @Test("An acknowledgement carries its reason code (MQTT 5 PUBACK 0x87)")
+    func acknowledgementReasonCode() {
+        var machine = Self.connected(.v5)
+        _ = machine.publishRequested(qos: .atLeastOnce)
+        guard
+            case .acknowledged(packetID: 1, let code) = machine.packetReceived(
+                .puback(AckPacket(packetID: 1, reasonCode: .notAuthorized)))
+        else {
+            Issue.record("PUBACK not taken")
+            return
+        }
+        #expect(code == .notAuthorized)
+    }
+
     @Test("inbound QoS 1 is delivered with PUBACK; QoS 2 once, with PUBREC, then PUBCOMP for PUBREL")
     func inbound() {
         var machine = Self.connected()

@@ -21,10 +21,10 @@ struct CloudClientTests {
     static let accessKey = "CLOUD"
     static let secret = "cloud-secret"
 
-    /// Runs `body` with a broker on 127.0.0.1:0 that knows the cloud access key; shuts it down after.
-    static func withBroker(_ body: (Int) async throws -> Void) async throws {
+    /// A started broker on 127.0.0.1 (port 0: any) that knows the cloud access key.
+    static func startBroker(port: Int = 0) throws -> BrokerServer {
         var configuration = ServerConfiguration()
-        try configuration.apply(key: "mqtt", value: "127.0.0.1:0")
+        try configuration.apply(key: "mqtt", value: "127.0.0.1:\(port)")
         configuration.http = nil
         try configuration.apply(key: "threads", value: "2")
         try configuration.apply(key: "access-key", value: "\(accessKey):\(secret):cloud")
@@ -32,6 +32,17 @@ struct CloudClientTests {
         logger.logLevel = .critical
         let server = BrokerServer(configuration: configuration, logger: logger)
         try server.start()
+        return server
+    }
+
+    static func stop(_ server: BrokerServer) async throws {
+        try await server.shutdown().get()
+        try await NIOThreadPool.singleton.runIfActive { try server.syncShutdown() }
+    }
+
+    /// Runs `body` with a broker on 127.0.0.1:0 that knows the cloud access key; shuts it down after.
+    static func withBroker(_ body: (Int) async throws -> Void) async throws {
+        let server = try startBroker()
         let outcome: Result<Void, any Error>
         do {
             try await body(try #require(server.boundPorts["mqtt"]))
@@ -39,8 +50,7 @@ struct CloudClientTests {
         } catch {
             outcome = .failure(error)
         }
-        try await server.shutdown().get()
-        try await NIOThreadPool.singleton.runIfActive { try server.syncShutdown() }
+        try await stop(server)
         try outcome.get()
     }
 
@@ -213,5 +223,46 @@ struct CloudClientTests {
             await device.close()
             await backend.close()
         }
+    }
+
+    @Test("After the broker restarts the client reconnects and consumes again")
+    func reconnects() async throws {
+        let first = try Self.startBroker()
+        let port = try #require(first.boundPorts["mqtt"])
+        var configuration = CloudConfiguration(
+            host: "127.0.0.1", port: port, accessKeyID: Self.accessKey, secretKey: Self.secret, instanceID: "test",
+            clientID: "GID_backend@@@reconnecting")
+        configuration.reconnectInitialDelay = .milliseconds(20)
+        configuration.reconnectMaximumDelay = .milliseconds(200)
+        let consumer = CloudClient(configuration: configuration)
+        try await consumer.connect()
+        let stream = try await consumer.consume(parentTopic: "jobs", group: "GID_backend")
+        try await Self.stop(first)
+
+        let second = try Self.startBroker(port: port)
+        let outcome: Result<Void, any Error>
+        do {
+            let sender = Self.client(port, "GID_sender@@@1")
+            try await sender.connect()
+            // The broker says whether a subscriber took it (PUBACK 0x10 otherwise): send until the consumer is
+            // back and subscribed.
+            var attempt = 0
+            while try await sender.send(topic: "jobs", payload: "after \(attempt)", secondTopic: "/x")
+                .reachedSubscribers != true
+            {
+                attempt += 1
+            }
+            var iterator = stream.makeAsyncIterator()
+            let message = try #require(await iterator.next())
+            #expect(message.payloadString == "after \(attempt)")
+            message.ack()
+            await sender.close()
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
+        }
+        await consumer.close()
+        try await Self.stop(second)
+        try outcome.get()
     }
 }

@@ -109,7 +109,8 @@ extension SubscriptionIndex {
             // [MQTT-3.8.3-4] No Local is a protocol error on a shared subscription, so the broker never stores one
             // here and no member is skipped for being the publisher.
             for group in self.sharedGroups.indices {
-                if let member = self.sharedGroups[group].takeTurn(skipping: collector.unavailable, topic: collector.topic) {
+                let turn = self.sharedGroups[group].takeTurn(skipping: collector.unavailable, topic: collector.topic)
+                if let member = turn {
                     collector.addShared(member.subscriber, member.subscription, group: self.sharedGroups[group].filter)
                 }
             }
@@ -141,7 +142,8 @@ extension SubscriptionIndex {
     /// The members of one shared subscription `$share/{ShareName}/{filter}`, served in turn.
     ///
     /// Each message that matches the filter goes to one member only (MQTT 5 §4.8.2), chosen round-robin in the order
-    /// the members joined, or by a hash of the topic when a member asked for ``ShareStrategy/hashTopic``. The rotation survives churn: a member that leaves does not make anyone skip or repeat a
+    /// the members joined, or by a hash of the topic when a member asked for ``ShareStrategy/hashTopic``. The
+    /// rotation survives churn: a member that leaves does not make anyone skip or repeat a
     /// turn, a member that joins queues up behind the others, and a member whose subscription is replaced or whose
     /// session moves to a new handle keeps its place.
     struct SharedGroup: Sendable {

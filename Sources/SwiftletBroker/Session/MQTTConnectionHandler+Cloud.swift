@@ -70,7 +70,8 @@ extension MQTTConnectionHandler {
         }
         if let qosLevel {
             guard let raw = UInt8(qosLevel), let qos = QoS(rawValue: raw) else {
-                refusePublish(publish, .implementationSpecificError, "\(CloudUserProperties.qosLevel) must be 0, 1 or 2")
+                refusePublish(
+                    publish, .implementationSpecificError, "\(CloudUserProperties.qosLevel) must be 0, 1 or 2")
                 return nil
             }
             directive.qos = qos
@@ -112,9 +113,20 @@ extension MQTTConnectionHandler {
         let size = MQTTPacketEncoder.encodedSize(packet, version: protocolVersion)
         // Never send a packet larger than the client's Maximum Packet Size [MQTT-3.1.2-24].
         guard size <= clientMaximumPacketSize else { return false }
-        var buffer = context.channel.allocator.buffer(capacity: size)
-        MQTTPacketEncoder.encode(packet, version: protocolVersion, into: &buffer)
-        context.write(wrapOutboundOut(buffer), promise: nil)
+        let payload = message.payload
+        if payload.readableBytes >= Self.sharedPayloadThreshold {
+            // As for any subscriber: own header, shared payload, one writev (DESIGN §4.4).
+            var header = context.channel.allocator.buffer(capacity: size - payload.readableBytes)
+            MQTTPacketEncoder.encodePublishHeader(
+                topic: message.topic, payloadLength: payload.readableBytes, qos: qos, retain: retain,
+                dup: dup, packetID: packetID, properties: properties, version: protocolVersion, into: &header)
+            context.write(wrapOutboundOut(header), promise: nil)
+            context.write(wrapOutboundOut(payload), promise: nil)
+        } else {
+            var buffer = context.channel.allocator.buffer(capacity: size)
+            MQTTPacketEncoder.encode(packet, version: protocolVersion, into: &buffer)
+            context.write(wrapOutboundOut(buffer), promise: nil)
+        }
         needsFlush = true
         return true
     }
