@@ -109,13 +109,22 @@ package final class Broker: Sendable {
         sessions.withLock { $0[String(clientID)] }
     }
 
-    /// Called by a session that ended, on its loop.
-    func sessionEnded(_ handle: SessionHandle, filters: some Collection<String>, reason: String) {
+    /// Called by a session that ended, on its loop. `unacknowledgedShared` are the messages it got
+    /// through shared subscriptions and never acknowledged (see Broker+SharedRedelivery.swift).
+    func sessionEnded(
+        _ handle: SessionHandle, filters: some Collection<String>, reason: String,
+        unacknowledgedShared: [OutboundDelivery] = []
+    ) {
         sessions.withLock { sessions in
             if sessions[handle.clientID] === handle { sessions[handle.clientID] = nil }
         }
-        // Also forgets the handle's availability mark.
-        index.withLock { $0.unsubscribeAll(handle, filters: filters) }
+        // Also forgets the handle's availability mark. The ended member's shared messages go to the
+        // other members under the same lock: no later publish reaches them first (DESIGN §4.7).
+        let redelivery = index.withLock { index in
+            index.unsubscribeAll(handle, filters: filters)
+            return unacknowledgedShared.isEmpty ? nil : redeliverShared(unacknowledgedShared, index: &index)
+        }
+        if let redelivery { noteRedelivery(redelivery, from: handle.clientID) }
         logger.debug("session ended", metadata: ["client.id": "\(handle.clientID)", "reason": "\(reason)"])
     }
 

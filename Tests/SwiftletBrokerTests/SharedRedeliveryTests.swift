@@ -158,6 +158,30 @@ struct SharedRedeliveryTests {
         #expect(Set(owner.values).count > 1)
     }
 
+    @Test("hash-topic: when a topic's member dies, the next one gets its unacknowledged messages first, in order")
+    func hashTopicOwnerDies() throws {
+        let broker = TestBroker()
+        let strategy: Properties = [.userProperty(ShareStrategy.userPropertyName, "hash-topic")]
+        let members = try (0..<2).map { try broker.connected("m\($0)") }
+        for member in members {
+            try member.subscribe(Self.group, qos: .atLeastOnce, properties: strategy)
+        }
+        let publisher = try broker.connected("p")
+        try publishAll(publisher, ["jobs/x", "jobs/x", "jobs/x"])
+        let got = try members.map { try $0.publishes() }
+        let owner = try #require(got.firstIndex { !$0.isEmpty })
+        #expect(got[owner].map(\.payloadString) == ["m0", "m1", "m2"])
+        let other = members[1 - owner]
+        #expect(got[1 - owner].isEmpty)
+
+        try members[owner].drop()
+        for n in 3..<5 {
+            try publisher.publish("jobs/x", "m\(n)", qos: .atLeastOnce, packetID: UInt16(n + 1))
+            _ = try publisher.nextAck(.puback)
+        }
+        #expect(try other.publishes().map(\.payloadString) == ["m0", "m1", "m2", "m3", "m4"])
+    }
+
     @Test("An unknown share-strategy is refused with 0x83; round-robin is the default")
     func unknownStrategy() throws {
         let broker = TestBroker()

@@ -271,11 +271,11 @@ package final class SessionHandle: @unchecked Sendable {
         expiryTimer?.cancel()
         expiryTimer = nil
         if will != nil { publishWill() }
-        // Taken before the subscriptions go, sent after: the other members get them, never this session again.
-        let orphaned = state.unacknowledgedSharedDeliveries()
-        broker.sessionEnded(self, filters: state.subscriptions.keys, reason: reason)
+        // Sent to the other members once this session's subscriptions are gone (MQTT 5 §4.8.2).
+        broker.sessionEnded(
+            self, filters: state.subscriptions.keys, reason: reason,
+            unacknowledgedShared: state.unacknowledgedSharedDeliveries())
         state = SessionState()
-        if !orphaned.isEmpty { broker.redeliverShared(orphaned, from: clientID) }
     }
 
     private func publishWill() {
