@@ -54,7 +54,7 @@ public final class CloudClient: Sendable {
     ///
     /// - Throws: ``CloudError`` with ``CloudError/Code/invalidArgument`` for a client ID without `@@@`,
     ///   ``CloudError/Code/connectionFailed`` when the broker cannot be reached or refuses the credentials. A failed
-    ///   first connection is not retried; later losses are.
+    ///   first connection is not retried (call `connect()` again); later losses are.
     public func connect() async throws {
         guard GroupedClientID(self.configuration.clientID) != nil else {
             throw CloudError(.invalidArgument, "the client ID must have the form GroupID@@@DeviceID")
@@ -87,7 +87,8 @@ public final class CloudClient: Sendable {
     ///   - mode: How the group shares the messages.
     /// - Returns: The messages, in the order they arrive. Call ``CloudMessage/ack()`` on each once processed.
     ///   Ending the iteration unsubscribes.
-    /// - Throws: ``CloudError`` when an argument is invalid or the broker refuses the subscription.
+    /// - Throws: ``CloudError`` when an argument is invalid, ``connect()`` did not succeed yet, or the broker refuses
+    ///   the subscription.
     public func consume(
         parentTopic: String, group: String, mode: CloudConsumeMode = .clustering
     ) async throws -> AsyncStream<CloudMessage> {

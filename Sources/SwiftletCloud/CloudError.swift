@@ -40,6 +40,12 @@ public struct CloudError: Error, Sendable, CustomStringConvertible {
     /// The MQTT reason code, when the broker refused something.
     public var reasonCode: UInt8?
 
+    /// Creates an error.
+    ///
+    /// - Parameters:
+    ///   - code: What kind of error it is.
+    ///   - message: A human-readable explanation.
+    ///   - reasonCode: The MQTT reason code, when the broker refused something.
     public init(_ code: Code, _ message: String, reasonCode: UInt8? = nil) {
         self.code = code
         self.message = message

@@ -123,9 +123,9 @@ final class CloudSession: MQTTClientDelegate {
             closePromise.succeed()
         }
         if let connectPromise {
-            // The first connection failed: tell connect(), which decides; no retry behind its back.
+            // The first connection failed: tell connect(), which may be called again; no retry behind its back.
             self.connectPromise = nil
-            self.closed = true
+            self.address = nil
             self.finishConsumers()
             let why = error.map { "\($0)" } ?? "closed"
             connectPromise.fail(CloudError(.connectionFailed, "could not connect: \(why)"))
@@ -158,8 +158,10 @@ final class CloudSession: MQTTClientDelegate {
     private func finishConsumers() {
         let all = self.consumers
         self.consumers.removeAll()
+        let reason =
+            self.closed ? CloudError(.closed, "the client was closed") : CloudError(.connectionFailed, "not connected")
         for consumer in all.values {
-            consumer.subscribed?.fail(CloudError(.closed, "the client was closed"))
+            consumer.subscribed?.fail(reason)
             switch consumer.sink {
             case .messages(let continuation): continuation.finish()
             case .statusEvents(let continuation): continuation.finish()
@@ -179,6 +181,11 @@ final class CloudSession: MQTTClientDelegate {
         let promise = self.eventLoop.makePromise(of: Void.self)
         guard !self.closed else {
             promise.fail(CloudError(.closed, "the client was closed"))
+            return (id, promise.futureResult)
+        }
+        guard self.address != nil else {
+            // Never connected: nothing would ever subscribe it. While reconnecting it waits for the connection.
+            promise.fail(CloudError(.notConnected, "call connect() first"))
             return (id, promise.futureResult)
         }
         guard !self.consumers.values.contains(where: { $0.filter == filter }) else {

@@ -215,6 +215,8 @@ struct CloudClientTests {
 
             let impostor = Self.client(port, "GID_x@@@1", secret: "wrong")
             await #expect(throws: CloudError.self) { try await impostor.connect() }
+            // Nothing to consume on before connect() succeeded.
+            await #expect(throws: CloudError.self) { _ = try await impostor.consume(parentTopic: "a", group: "g") }
             let unnamed = Self.client(port, "plain")
             await #expect(throws: CloudError.self) { try await unnamed.connect() }
             await #expect(throws: CloudError.self) {
