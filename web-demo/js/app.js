@@ -240,6 +240,8 @@ setInterval(() => {
   $('hud-comments').textContent = String(comments);
   $('hud-frames').textContent = String(frames);
   $('hud-ratio').textContent = frames > 0 ? (packets / frames).toFixed(1) : '–';
+  // The highest ratio seen, for the browser test and for anyone curious in the inspector.
+  if (frames > 0) $('hud-ratio').dataset.max = String(Math.max(Number($('hud-ratio').dataset.max ?? 0), packets / frames));
   state.hud = { comments: 0, frames: 0, packets: 0 };
 }, 1000);
 
