@@ -9,6 +9,7 @@
 //
 // Topics (docs/web-demo.md):
 //   chat/{room}              chat messages, QoS 1, JSON {id, from, nick, text, ts}
+//   chat-in/{room}           the same, sent to the chat backend (token mode), which relays them
 //   {chat}/p2p/{clientId}    whispers: Swiftlet's point-to-point topic, delivered without a subscription
 //   live/{room}              bullet comments, QoS 0, JSON {from, nick, text, color}
 //   presence/online          retained JSON {users: [{clientId, nick}]}, kept by the chat backend
@@ -270,7 +271,10 @@ async function sendChat(text) {
     await state.client.publish(`chat/p2p/${target.clientId}`, JSON.stringify({ ...message, toNick: target.nick }), { qos: 1 });
     showChat({ ...message, whisper: true, toNick: target.nick });
   } else {
-    await state.client.publish(`chat/${state.joined}`, JSON.stringify(message), { qos: 1 });
+    // With the chat backend, messages go through it (word filter, history) and it publishes them
+    // to the room; its token lets the page write chat-in/{room}, not chat/{room}.
+    const topic = state.backend ? `chat-in/${state.joined}` : `chat/${state.joined}`;
+    await state.client.publish(topic, JSON.stringify(message), { qos: 1 });
   }
 }
 
