@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from cdp import Browser, chromium_binary
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, free_port
 from helpers import V5
 
 pytestmark = [pytest.mark.swiftlet_only]
@@ -215,3 +215,29 @@ def test_phone_sized_screen_and_clear_error_for_refused_connection(broker_factor
     assert page.evaluate("getComputedStyle(document.querySelector('.chat')).flexDirection") == "column"
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(ARTIFACTS / "web-demo-phone.png")
+
+
+def test_page_reconnects_after_a_broker_restart_and_resubscribes(broker_factory, browser):
+    # Fixed ports so the restarted broker is where the page left it.
+    mqtt_port, http_port = free_port(), free_port()
+    flags = ("--web-root", str(REPO_ROOT / "web-demo"), "--http", f"127.0.0.1:{http_port}")
+    first = broker_factory(*flags, "--mqtt", f"127.0.0.1:{mqtt_port}", use_mqtt_flag=False)
+    first.http_port = http_port
+    room = "re" + uuid.uuid4().hex[:6]
+    page = browser.new_page(page_url(first))
+    join(page, "stayer", room)
+
+    # A graceful stop sends DISCONNECT 0x8B (server shutting down): worth retrying, so the page
+    # shows it and goes on trying, with backoff, while the broker is away.
+    assert first.signal() == 0
+    page.wait_for("document.body.dataset.state === 'reconnecting'", what="the page to notice")
+    assert "shutting down" in page.evaluate("document.getElementById('error').textContent")
+
+    second = broker_factory(*flags, "--mqtt", f"127.0.0.1:{mqtt_port}", use_mqtt_flag=False)
+    page.wait_for("document.body.dataset.state === 'connected'", timeout=30, what="the page to reconnect")
+    assert page.evaluate("document.getElementById('error').hidden") is True
+    # Its subscriptions came back with it: a retained message to the room reaches the page, whether
+    # it was published before or after the page subscribed again.
+    publisher = second.client(V5)
+    publisher.publish(f"chat/{room}", "after the restart", qos=1, retain=True)
+    page.wait_for(chat_log_has("after the restart"), what="a message after the restart")
