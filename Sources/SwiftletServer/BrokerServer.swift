@@ -77,6 +77,8 @@ package final class BrokerServer: Sendable {
                     address: address, api: api, configuration: AdminHTTPHandler.Configuration(), group: group,
                     logger: logger)
             }
+        } else {
+            logger.info("the admin API is off (admin: off)")
         }
         guard let tlsContext else {
             logger.info("no tls-cert/tls-key configured: the mqtts and https listeners are off")

@@ -233,6 +233,10 @@ package final class AdminAPI: Sendable {
 
     // MARK: - Tokens
 
+    // Revoking and querying tokens (`POST /api/v1/tokens/revoke`, `POST /api/v1/tokens/query`)
+    // belong to the broker's token store, built separately: wire them here, in AdminEndpoint and
+    // AdminRouter.routes, in docs/admin-api.md and docs/openapi.yaml once it exists.
+
     private func issueToken(_ body: ByteBuffer) -> AdminResponse {
         let request: IssueTokenBody
         switch Self.decode(IssueTokenBody.self, body) {
