@@ -25,7 +25,7 @@ import urllib.parse
 
 import pytest
 
-from helpers import V311, V5, props, unique
+from helpers import V311, V5, MqttClient, unique
 
 pytestmark = pytest.mark.swiftlet_only
 
@@ -211,6 +211,15 @@ def test_clients_list_and_detail_reflect_connections(admin_broker, admin):
     assert {"queued", "inflight", "dropped"} <= detail.keys()
     assert outsider.client_id in [c["clientId"] for c in admin.json("GET", "/api/v1/clients")["items"]]
     assert admin.request("GET", "/api/v1/clients/nobody-here")[0] == 404
+    # A browser-style client over WebSocket shows its transport.
+    browser = MqttClient(admin_broker.host, admin_broker.listener_port("http"), V5, f"{group}@@@web", connect=False,
+                         transport="websockets")
+    admin_broker._clients.append(browser)
+    browser.connect()
+    web = admin.json("GET", "/api/v1/clients/" + urllib.parse.quote(f"{group}@@@web", safe=""))
+    assert web["online"] is True and web["connection"]["transport"] == "ws"
+    stats = admin.json("GET", "/api/v1/stats")
+    assert stats["connections"]["byTransport"] == {"tcp": 3, "ws": 1}
 
 
 def test_persistent_session_offline_shows_online_false(admin_broker, admin):
