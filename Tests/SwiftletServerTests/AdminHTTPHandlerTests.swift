@@ -157,6 +157,23 @@ struct AdminHTTPHandlerTests {
         #expect(ok.json?["deliveries"] as? Int == 0)
     }
 
+    @Test("Expect: 100-continue gets 100 Continue before the body is sent")
+    func expectContinue() throws {
+        let channel = try makeChannel()
+        let body = #"{"topic":"a/b","payload":"x"}"#
+        try channel.writeInbound(
+            ByteBuffer(
+                string: "POST /api/v1/publish HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Authorization: Bearer \(Self.token)\r\nExpect: 100-continue\r\n"
+                    + "Content-Length: \(body.utf8.count)\r\n\r\n"))
+        var interim = ByteBuffer()
+        while var part = try channel.readOutbound(as: ByteBuffer.self) { interim.writeBuffer(&part) }
+        #expect(String(buffer: interim).hasPrefix("HTTP/1.1 100 Continue\r\n"))
+        let response = try exchange(channel, body)
+        #expect(response.status == 200)
+        #expect(response.json?["deliveries"] as? Int == 0)
+    }
+
     @Test("a body past 1 MiB is 413 and the connection closes")
     func tooLarge() throws {
         let channel = try makeChannel()

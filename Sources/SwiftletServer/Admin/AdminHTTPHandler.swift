@@ -104,6 +104,12 @@ package final class AdminHTTPHandler: ChannelInboundHandler, RemovableChannelHan
                 return
             }
             state = .receiving(head, body: context.channel.allocator.buffer(capacity: 0))
+            // RFC 9110 §10.1.1: a client that waits for 100 (curl does for bodies over 1 KiB) is
+            // told to go on; a body that turns out too large is still refused with 413.
+            if head.version == .http1_1, head.headers.first(name: "Expect")?.lowercased() == "100-continue" {
+                context.writeAndFlush(
+                    Self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
+            }
         case (.body(var chunk), .receiving(let head, var body)):
             guard body.readableBytes + chunk.readableBytes <= AdminAPI.maxBodySize else {
                 // A chunked body that grows past the limit.
