@@ -186,6 +186,28 @@ struct AdminHTTPHandlerTests {
         #expect(response.json?["error"] as? String == "payload_too_large")
     }
 
+    @Test("a head that does not arrive within 10 s gets 408 and the connection closes")
+    func headTimeout() throws {
+        let channel = try makeChannel()
+        try channel.writeInbound(ByteBuffer(string: "GET /healthz HTTP/1.1\r\nHost:"))
+        channel.embeddedEventLoop.advanceTime(by: .seconds(9))
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+        var bytes = ByteBuffer()
+        while var part = try channel.readOutbound(as: ByteBuffer.self) { bytes.writeBuffer(&part) }
+        #expect(String(buffer: bytes).hasPrefix("HTTP/1.1 408 Request Timeout\r\n"))
+        #expect(String(buffer: bytes).contains("request_timeout"))
+    }
+
+    @Test("a head over 8 KiB is 431")
+    func headTooLarge() throws {
+        let channel = try makeChannel()
+        let response = try exchange(
+            channel, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Filler: \(String(repeating: "a", count: 9000))\r\n\r\n")
+        #expect(response.status == 431)
+        #expect(response.headers["connection"] == "close")
+    }
+
     @Test("tokens: issued for a configured key, refused for an unknown one")
     func tokens() throws {
         let channel = try makeChannel(accessKeys: [AccessKey(id: "backend", secret: "s3cret", role: .cloud)])
