@@ -39,6 +39,7 @@ package final class Broker: Sendable {
     private let channelCounter = Atomic<UInt64>(0)
     private let startedAt = WallClock.milliseconds()
     private let loops = LoopContexts()
+    /// The session registry; internal for the admin queries too (Broker+Admin.swift).
     let sessions = Mutex([String: SessionHandle]())
 
     package init(configuration: BrokerConfiguration, logger: Logger, store: any SessionStore = MemorySessionStore()) {

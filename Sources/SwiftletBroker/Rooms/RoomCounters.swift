@@ -34,8 +34,9 @@ package final class RoomCounters: Sendable {
     func droppedByRateCeiling(_ count: Int) { droppedByCeiling.add(count, ordering: .relaxed) }
     func droppedForSlowConsumer(_ count: Int) { droppedSlowConsumer.add(count, ordering: .relaxed) }
     func batchFlushed() { batches.add(1, ordering: .relaxed) }
-    /// Deliveries handed to subscribers' loops: once per message (or per batch window), not per
-    /// subscriber; drops on the way are counted by ``droppedForSlowConsumer(_:)``.
+    /// Deliveries handed to subscribers' loops: called once per message (or per batch window)
+    /// with the number of deliveries, not once per subscriber; drops on the way are counted by
+    /// ``droppedForSlowConsumer(_:)``.
     func handedTo(_ count: Int) { handed.add(count, ordering: .relaxed) }
 
     package var snapshot: RoomSnapshot {
