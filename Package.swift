@@ -38,6 +38,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.0"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Layer 0: the MQTT packet model and codec. NIOCore only.
@@ -125,6 +127,7 @@ let package = Package(
         .target(
             name: "SwiftletServer",
             dependencies: [
+                "SwiftletAuth",
                 "SwiftletBroker",
                 "SwiftletMQTT",
                 "SwiftletWebSocket",
@@ -137,6 +140,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -229,6 +234,9 @@ let package = Package(
             name: "SwiftletServerTests",
             dependencies: [
                 "SwiftletServer",
+                "SwiftletAuth",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
                 "SwiftletClient",
                 "SwiftletBroker",
                 "SwiftletMQTT",

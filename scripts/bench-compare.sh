@@ -143,7 +143,7 @@ start_broker() {
         # The live room gets its batch window (bench topics are sb/RUN/ROOM).
         extra=()
         if [ "$scenario" = live ]; then extra=(--room "sb/# batch_ms=30"); fi
-        "$SWIFTLET" serve --mqtt "$HOST:$MQTT_PORT" --http "$HOST:$WS_PORT" --log-level warning "${extra[@]}" \
+        "$SWIFTLET" serve --mqtt "$HOST:$MQTT_PORT" --http "$HOST:$WS_PORT" --admin off --log-level warning "${extra[@]}" \
             >"$WORK/broker.log" 2>&1 &
         ;;
     nats)

@@ -209,7 +209,7 @@ def broker_env(extra: list[str]) -> dict:
 
 
 def start_swiftlet(path: str, extra_args: list[str], env: dict) -> Broker:
-    argv = [path, "serve", "--mqtt", f"{HOST}:0", "--http", f"{HOST}:0", "--log-level", "notice", *extra_args]
+    argv = [path, "serve", "--mqtt", f"{HOST}:0", "--http", f"{HOST}:0", "--admin", "off", "--log-level", "notice", *extra_args]
     b = Broker("swiftlet", argv, env)
     b.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                               text=True, env=env)

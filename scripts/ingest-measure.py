@@ -52,7 +52,7 @@ def packet(first: int, body: bytes) -> bytes:
 
 
 def start(path: str) -> tuple[subprocess.Popen, int]:
-    argv = [path, "serve", "--mqtt", f"{HOST}:0", "--http", f"{HOST}:0", "--log-level", "notice"]
+    argv = [path, "serve", "--mqtt", f"{HOST}:0", "--http", f"{HOST}:0", "--admin", "off", "--log-level", "notice"]
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True)
     port: list[int] = []

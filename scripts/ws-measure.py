@@ -378,7 +378,7 @@ class Broker:
 
 
 def start_swiftlet(path: str, extra: list[str]) -> Broker:
-    argv = [path, "serve", "--mqtt", f"{HOST}:0", "--http", f"{HOST}:0", "--log-level", "notice", *extra]
+    argv = [path, "serve", "--mqtt", f"{HOST}:0", "--http", f"{HOST}:0", "--admin", "off", "--log-level", "notice", *extra]
     b = Broker("swiftlet", argv)
     b.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                               text=True)

@@ -32,13 +32,16 @@ package final class Broker: Sendable {
     /// Failed authentication, rate-limited per source address.
     package let authFailures = AuthFailureLimiter()
 
+    /// Internal rather than private for the admin queries (Broker+Admin.swift) and shared-subscription
+    /// redelivery (Broker+SharedRedelivery.swift).
     let index = Mutex(SubscriptionIndex<SessionHandle>())
     /// Connection counter behind status events' channel IDs, and the process start that makes
     /// them unique across restarts.
     private let channelCounter = Atomic<UInt64>(0)
     private let startedAt = WallClock.milliseconds()
     private let loops = LoopContexts()
-    private let sessions = Mutex([String: SessionHandle]())
+    /// The session registry; internal for the admin queries too (Broker+Admin.swift).
+    let sessions = Mutex([String: SessionHandle]())
 
     package init(configuration: BrokerConfiguration, logger: Logger, store: any SessionStore = MemorySessionStore()) {
         self.configuration = configuration
@@ -206,7 +209,11 @@ package final class Broker: Sendable {
             let matches = index.match(topic: message.topic, publisher: publisher)
             // Submitted under the lock: a session that moves loops (openSession) then sees every
             // delivery matched to its old handle queued before its forwarding marker.
-            if !matches.isEmpty { dispatch(message, matches: matches) }
+            if !matches.isEmpty {
+                // Once per message, and only for messages into a room under a policy.
+                message.room?.handedTo(matches.count)
+                dispatch(message, matches: matches)
+            }
             return matches.count
         }
     }
@@ -220,6 +227,7 @@ package final class Broker: Sendable {
                 // subscription options are (see SessionHandle.deliverBatch).
                 let matches = index.match(topic: topic, publisher: nil)
                 guard !matches.isEmpty else { return }
+                counters.handedTo(matches.count * messages.count)
                 let batch = RoomDelivery(topic: topic, messages: messages, room: counters)
                 Self.submitPerLoop(matches, batch)
             }

@@ -65,6 +65,21 @@ package final class BrokerServer: Sendable {
                     address: address, settings: settings, tls: nil, broker: broker, group: group, logger: logger)
             }
         }
+        if let address = configuration.admin {
+            let api = AdminAPI(broker: broker, adminToken: configuration.adminToken, logger: logger)
+            if !api.authenticator.hasCredentials {
+                logger.warning(
+                    "the admin API has no credentials: /api/v1 answers 401 to every request until admin-token or an access key of role cloud is configured"
+                )
+            }
+            try listen("admin", address) {
+                AdminListener.bind(
+                    address: address, api: api, configuration: AdminHTTPHandler.Configuration(), group: group,
+                    logger: logger)
+            }
+        } else {
+            logger.info("the admin API is off (admin: off)")
+        }
         guard let tlsContext else {
             logger.info("no tls-cert/tls-key configured: the mqtts and https listeners are off")
             return
@@ -105,7 +120,7 @@ package final class BrokerServer: Sendable {
             staticFiles: StaticFileHandler.Configuration(root: configuration.webRoot))
     }
 
-    /// The ports the listeners are bound to, by name (`mqtt`, `http`, `mqtts`, `https`).
+    /// The ports the listeners are bound to, by name (`mqtt`, `http`, `admin`, `mqtts`, `https`).
     package var boundPorts: [String: Int] {
         listeners.withLock { listeners in
             var ports: [String: Int] = [:]

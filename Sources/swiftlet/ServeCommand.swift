@@ -30,6 +30,12 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .long, help: "HTTPS/WSS listener, HOST:PORT or off (default 0.0.0.0:8443; needs --tls-cert and --tls-key).")
     var https: String?
 
+    @Option(name: .long, help: "Admin API and /metrics listener, HOST:PORT or off (default 127.0.0.1:18083).")
+    var admin: String?
+
+    @Option(name: .long, help: "Bearer token for the admin API, at least 16 characters (default: none; cloud access keys only).")
+    var adminToken: String?
+
     @Option(name: .long, help: "Path that upgrades to MQTT over WebSocket (default /mqtt).")
     var wsPath: String?
 
@@ -145,7 +151,8 @@ struct ServerOptions: ParsableArguments {
         var configuration = ServerConfiguration()
         if let config { try configuration.apply(fileAt: config) }
         let flags: [(String, String?)] = [
-            ("mqtt", mqtt), ("http", http), ("mqtts", mqtts), ("https", https), ("ws-path", wsPath),
+            ("mqtt", mqtt), ("http", http), ("mqtts", mqtts), ("https", https), ("admin", admin),
+            ("admin-token", adminToken), ("ws-path", wsPath),
             ("web-root", webRoot), ("ws-deflate", wsDeflate), ("ws-deflate-min-size", wsDeflateMinSize),
             ("tls-cert", tlsCert), ("tls-key", tlsKey), ("tls-ca", tlsCa), ("tls-verify-clients", tlsVerifyClients),
             ("tls-cn-as-username", tlsCnAsUsername), ("log-level", logLevel), ("threads", threads), ("allow-anonymous", allowAnonymous.map { String($0) }),

@@ -270,6 +270,11 @@ def _swiftlet_cmdline(flags: list[str], use_mqtt_flag: bool) -> list[str]:
     # free port unless the test chose one.
     if "--http" not in flags:
         cmd += ["--http", "127.0.0.1:0"]
+    # The admin API listens on 127.0.0.1:18083 by default: brokers of the suite take a free port
+    # instead (learned with ``Broker.listener_port("admin")``), so they never collide with each
+    # other or with a broker running on this machine.
+    if "--admin" not in flags:
+        cmd += ["--admin", "127.0.0.1:0"]
     return cmd + ["--log-level", "debug"] + flags
 
 

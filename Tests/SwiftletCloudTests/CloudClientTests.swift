@@ -26,6 +26,7 @@ struct CloudClientTests {
         var configuration = ServerConfiguration()
         try configuration.apply(key: "mqtt", value: "127.0.0.1:\(port)")
         configuration.http = nil
+        configuration.admin = nil
         try configuration.apply(key: "threads", value: "2")
         try configuration.apply(key: "access-key", value: "\(accessKey):\(secret):cloud")
         var logger = Logger(label: "swiftlet.test")

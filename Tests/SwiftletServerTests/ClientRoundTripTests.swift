@@ -67,6 +67,7 @@ struct ClientRoundTripTests {
         var configuration = ServerConfiguration()
         try configuration.apply(key: "mqtt", value: "127.0.0.1:0")
         try configuration.apply(key: "http", value: "127.0.0.1:0")
+        try configuration.apply(key: "admin", value: "off")
         try configuration.apply(key: "threads", value: "1")
         var logger = Logger(label: "swiftlet.test")
         logger.logLevel = .critical

@@ -292,6 +292,19 @@ struct ConfigurationFileTests {
         #expect(error?.description.contains("hunter2") == false)
     }
 
+    @Test("admin-token: too short or with spaces is refused, and the refusal never echoes it")
+    func adminTokenFlag() {
+        for value in ["", "hunter2", "hunter2 hunter2 hunter2"] {
+            var configuration = ServerConfiguration()
+            let error = configurationError { () throws(ConfigurationError) in
+                try configuration.apply(key: "admin-token", value: value)
+            }
+            #expect(error?.description.hasPrefix("admin-token: ") == true)
+            #expect(error?.description.contains("hunter2") == false)
+            #expect(configuration.adminToken == nil)
+        }
+    }
+
     @Test("acl: ordered rules and a default")
     func acl() throws {
         let yaml = """

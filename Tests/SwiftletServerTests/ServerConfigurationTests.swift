@@ -66,6 +66,11 @@ let settingCases: [SettingCase] = [
     SettingCase("max-retained-messages", "5", range: 0...100_000_000) { $0.broker.maxRetainedMessages = 5 },
     SettingCase("http", "127.0.0.1:8081", malformed: ["", "8081", "x:y"]) { $0.http = ListenAddress(host: "127.0.0.1", port: 8081) },
     SettingCase("mqtts", "off", malformed: ["", "8883"]) { $0.mqtts = nil },
+    SettingCase("admin", "off", malformed: ["", "18083", "x:y"]) { $0.admin = nil },
+    // Refusals of admin-token never echo the value: ConfigurationFileTests.adminTokenFlag.
+    SettingCase("admin-token", "a-token-of-16-chars", malformed: []) {
+        $0.adminToken = "a-token-of-16-chars"
+    },
     SettingCase("https", "[::1]:8443", malformed: ["", "8443"]) { $0.https = ListenAddress(host: "::1", port: 8443) },
     SettingCase("ws-path", "/ws", malformed: ["", "ws", "/a b", "/x?y"]) { $0.wsPath = "/ws" },
     SettingCase("web-root", "/srv/www", malformed: [""]) { $0.webRoot = "/srv/www" },

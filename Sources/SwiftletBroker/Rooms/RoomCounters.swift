@@ -23,6 +23,7 @@ package final class RoomCounters: Sendable {
     private let droppedByCeiling = Atomic<Int>(0)
     private let droppedSlowConsumer = Atomic<Int>(0)
     private let batches = Atomic<Int>(0)
+    private let handed = Atomic<Int>(0)
 
     package init(topic: String, policyFilter: String) {
         self.topic = topic
@@ -33,6 +34,10 @@ package final class RoomCounters: Sendable {
     func droppedByRateCeiling(_ count: Int) { droppedByCeiling.add(count, ordering: .relaxed) }
     func droppedForSlowConsumer(_ count: Int) { droppedSlowConsumer.add(count, ordering: .relaxed) }
     func batchFlushed() { batches.add(1, ordering: .relaxed) }
+    /// Deliveries handed to subscribers' loops: called once per message (or per batch window)
+    /// with the number of deliveries, not once per subscriber; drops on the way are counted by
+    /// ``droppedForSlowConsumer(_:)``.
+    func handedTo(_ count: Int) { handed.add(count, ordering: .relaxed) }
 
     package var snapshot: RoomSnapshot {
         RoomSnapshot(
@@ -40,7 +45,8 @@ package final class RoomCounters: Sendable {
             messagesIn: messagesIn.load(ordering: .relaxed),
             droppedByCeiling: droppedByCeiling.load(ordering: .relaxed),
             droppedSlowConsumer: droppedSlowConsumer.load(ordering: .relaxed),
-            batches: batches.load(ordering: .relaxed))
+            batches: batches.load(ordering: .relaxed),
+            delivered: handed.load(ordering: .relaxed))
     }
 }
 
@@ -56,4 +62,7 @@ package struct RoomSnapshot: Sendable, Hashable {
     package var droppedSlowConsumer: Int
     /// Batch windows flushed.
     package var batches: Int
+    /// Deliveries handed to subscribers (one per subscriber per message), before drops for slow
+    /// consumers.
+    package var delivered: Int = 0
 }

@@ -34,7 +34,8 @@
 /// `ParsedSubscriptionFilter` for how the index files one that slips through).
 package struct SubscriptionIndex<Subscriber: Hashable & Sendable>: Sendable {
     /// Filters without wildcards, by topic.
-    private var exactFilters: [TopicKey: FilterSubscribers] = [:]
+    /// Readable by the admin queries (SubscriptionIndex+Topics.swift).
+    private(set) var exactFilters: [TopicKey: FilterSubscribers] = [:]
     /// Filters with wildcards.
     private var wildcardFilters = WildcardTrie()
 

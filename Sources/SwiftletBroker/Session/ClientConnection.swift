@@ -51,6 +51,10 @@ package protocol ClientConnection: AnyObject {
     /// The broker is shutting down or the session was ended: send DISCONNECT where the version
     /// has it, then close.
     func disconnect(reason: ReasonCode, reasonString: String?)
+    /// Who is connected and how (client ID, user name, address, transport, version, keep-alive,
+    /// clean start, time of CONNACK): the connection's connect status event, for the admin API.
+    /// nil until the client was accepted.
+    var connectInfo: StatusEvent? { get }
 }
 
 extension ClientConnection {

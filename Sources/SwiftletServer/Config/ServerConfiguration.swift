@@ -25,6 +25,11 @@ package struct ServerConfiguration: Sendable, Equatable {
     package var mqtts: ListenAddress? = ListenAddress(host: "0.0.0.0", port: 8883)
     /// HTTPS and WSS; started only with a certificate.
     package var https: ListenAddress? = ListenAddress(host: "0.0.0.0", port: 8443)
+    /// The admin API and Prometheus metrics (docs/admin-api.md); loopback by default, never
+    /// public unless configured so; nil when turned off.
+    package var admin: ListenAddress? = ListenAddress(host: "127.0.0.1", port: 18083)
+    /// The bearer token of the admin API; nil: only cloud access keys may use it.
+    package var adminToken: String?
     /// The path that upgrades to MQTT over WebSocket.
     package var wsPath = "/mqtt"
     /// Directory served on the HTTP port (relative paths against the working directory).
@@ -198,6 +203,16 @@ extension ServerConfiguration {
         },
         ConfigurationSetting(key: "max-rooms", help: "rooms (topics under a room policy) tracked at most") { config, value throws(ConfigurationError) in
             config.broker.maxRooms = try integer("max-rooms", value, in: 1...10_000_000)
+        },
+        ConfigurationSetting(key: "admin", help: "admin API and /metrics listener, HOST:PORT or off (default 127.0.0.1:18083)") { config, value throws(ConfigurationError) in
+            config.admin = try listener("admin", value)
+        },
+        ConfigurationSetting(key: "admin-token", help: "bearer token for the admin API (Authorization: Bearer TOKEN)") { config, value throws(ConfigurationError) in
+            // The token is never echoed back in an error.
+            guard value.utf8.count >= 16, !value.contains(where: { $0.isWhitespace }) else {
+                throw ConfigurationError("admin-token: expected at least 16 characters without spaces")
+            }
+            config.adminToken = value
         },
         ConfigurationSetting(key: "slow-consumer-policy", help: "when a connected client's session queue is full: drop or disconnect") { config, value throws(ConfigurationError) in
             guard let policy = SlowConsumerPolicy(rawValue: value.lowercased()) else {

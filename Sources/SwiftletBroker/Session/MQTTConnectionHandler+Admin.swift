@@ -1,0 +1,16 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Swiftlet open source project
+//
+// Copyright (c) 2026 the Swiftlet authors
+// Licensed under Apache License v2.0
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+
+extension MQTTConnectionHandler {
+    /// The connect status event doubles as the connection's description for the admin API: it
+    /// already holds everything the API shows, and exists exactly while the client is accepted.
+    package var connectInfo: StatusEvent? { connectEvent }
+}
