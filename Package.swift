@@ -112,6 +112,7 @@ let package = Package(
         .target(
             name: "SwiftletServer",
             dependencies: [
+                "SwiftletAuth",
                 "SwiftletBroker",
                 "SwiftletMQTT",
                 "SwiftletWebSocket",

@@ -31,6 +31,8 @@ package final class Broker: Sendable {
     package let authenticator: Authenticator
     /// Failed authentication, rate-limited per source address.
     package let authFailures = AuthFailureLimiter()
+    /// Tokens revoked before their expiry (see Broker+Tokens.swift).
+    package let revokedTokens: TokenRevocationList
 
     private let index = Mutex(SubscriptionIndex<SessionHandle>())
     /// Connection counter behind status events' channel IDs, and the process start that makes
@@ -47,6 +49,7 @@ package final class Broker: Sendable {
         self.retained = RetainedStore(limit: configuration.maxRetainedMessages, store: store)
         self.rooms = RoomTable(policies: configuration.rooms, maxRooms: configuration.maxRooms)
         self.authenticator = Authenticator(configuration: configuration)
+        self.revokedTokens = TokenRevocationList(limit: configuration.maxRevokedTokens)
     }
 
     // MARK: - Sessions
@@ -107,6 +110,11 @@ package final class Broker: Sendable {
     /// The session currently registered for a client ID, if any.
     package func session(clientID: some StringProtocol) -> SessionHandle? {
         sessions.withLock { $0[String(clientID)] }
+    }
+
+    /// Every registered session, for the rare broker-wide actions (token revocation).
+    func registeredSessions() -> [SessionHandle] {
+        sessions.withLock { Array($0.values) }
     }
 
     /// Called by a session that ended, on its loop.

@@ -56,7 +56,7 @@ struct CredentialTests {
         #expect(GroupedClientID("group@@@") == nil)
     }
 
-    @Test("Token passwords: RW|token or R|token|W|token")
+    @Test("Token passwords: RW|token, R|token|W|token, or R|token / W|token alone")
     func tokenPasswords() {
         #expect(TokenPassword("RW|abc")?.tokens.map(\.token) == ["abc"])
         #expect(TokenPassword("RW|abc")?.tokens.first?.actions == .readWrite)
@@ -64,6 +64,10 @@ struct CredentialTests {
         #expect(split?.tokens.map(\.token) == ["t1", "t2"])
         #expect(split?.tokens.map(\.actions) == [.read, .write])
         #expect(split?.text == "R|t1|W|t2")
-        for bad in ["", "RW", "RW|", "R|t1", "W|t2|R|t1", "R|t1|W|", "X|t"] { #expect(TokenPassword(bad) == nil, "\(bad)") }
+        // One action alone: a read-only or write-only token is usable (swiftlet token --actions R).
+        #expect(TokenPassword("R|t1")?.tokens.map(\.actions) == [.read])
+        #expect(TokenPassword("W|t2")?.tokens.map(\.actions) == [.write])
+        #expect(TokenPassword("R|t1")?.text == "R|t1")
+        for bad in ["", "RW", "RW|", "R|", "W|t2|R|t1", "R|t1|W|", "X|t", "R|t1|R|t2", "RW|t|W|t"] { #expect(TokenPassword(bad) == nil, "\(bad)") }
     }
 }

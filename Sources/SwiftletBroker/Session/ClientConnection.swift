@@ -51,6 +51,8 @@ package protocol ClientConnection: AnyObject {
     /// The broker is shutting down or the session was ended: send DISCONNECT where the version
     /// has it, then close.
     func disconnect(reason: ReasonCode, reasonString: String?)
+    /// A token was revoked (DESIGN §6): a connection that uses it says so (0x87) and closes.
+    func tokenRevoked(_ key: RevokedTokenKey)
 }
 
 extension ClientConnection {

@@ -48,6 +48,11 @@ extension MQTTConnectionHandler {
             }
         }
 
+        if publish.topic == TokenTopics.upload, identity.grants != nil {
+            // A token client renews its tokens; the broker consumes the message (docs/authentication.md).
+            uploadTokenReceived(publish, session: session)
+            return
+        }
         if let problem = topicNameProblem(publish.topic) {
             refusePublish(publish, .topicNameInvalid, "topic \(problem)")
             return

@@ -36,7 +36,7 @@ package final class SessionHandle: @unchecked Sendable {
     // MARK: Loop-confined state
 
     private var state = SessionState()
-    private var connection: (any ClientConnection)?
+    private(set) var connection: (any ClientConnection)?
     /// Set once this session's state moved to a newer handle; late deliveries follow it there.
     private var successor: SessionHandle?
     /// Set once a newer connection took this session over (with or without moving its state).

@@ -1,0 +1,78 @@
+//===----------------------------------------------------------------------===//
+//
+// This source file is part of the Swiftlet open source project
+//
+// Copyright (c) 2026 the Swiftlet authors
+// Licensed under Apache License v2.0
+//
+// SPDX-License-Identifier: Apache-2.0
+//
+//===----------------------------------------------------------------------===//
+import ArgumentParser
+import Foundation
+import SwiftletAuth
+
+/// `swiftlet passwd`: adds or updates a user in a Mosquitto-compatible password file.
+struct PasswdCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "passwd",
+        abstract: "Add or update a user in a password file (Mosquitto format, PBKDF2-SHA512).",
+        discussion: """
+            Writes USER:$7$101$SALT$HASH, the format of mosquitto_passwd 2.0, so the file works
+            with both brokers. The password is read from the first line of standard input unless
+            --password is given (which leaves it in the shell history). The file is created with
+            mode 0600 if it does not exist; other users' lines are kept. --delete removes USER.
+            """
+    )
+
+    @Argument(help: "The password file.")
+    var file: String
+
+    @Argument(help: "The user name.")
+    var user: String
+
+    @Option(name: .long, help: "The password (default: read a line from standard input).")
+    var password: String?
+
+    @Option(name: .long, help: "PBKDF2 iterations (default 101, as mosquitto_passwd).")
+    var iterations: Int = PasswordHash.defaultIterations
+
+    @Flag(name: .long, help: "Remove the user instead.")
+    var delete = false
+
+    func validate() throws {
+        guard !user.isEmpty, !user.contains(":"), !user.contains(where: \.isNewline) else {
+            throw ValidationError("the user name must be non-empty, without ':' or line breaks")
+        }
+        guard (1...PasswordHash.maxIterations).contains(iterations) else {
+            throw ValidationError("--iterations: expected 1 to \(PasswordHash.maxIterations)")
+        }
+    }
+
+    func run() throws {
+        var passwords = PasswordFile()
+        if FileManager.default.fileExists(atPath: file) {
+            do {
+                passwords = try PasswordFile(contentsOf: file)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
+        if delete {
+            guard passwords[user] != nil else { throw ValidationError("\(file): no user '\(user)'") }
+            passwords[user] = nil
+        } else {
+            guard let secret = password ?? readLine(strippingNewline: true), !secret.isEmpty else {
+                throw ValidationError("no password given (pass --password or one line on standard input)")
+            }
+            passwords[user] = PasswordHash.make(password: secret, iterations: iterations)
+        }
+        let created = !FileManager.default.fileExists(atPath: file)
+        do {
+            try Data(passwords.text.utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
+            if created { try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file) }
+        } catch {
+            throw ValidationError("\(file): cannot be written (\(error.localizedDescription))")
+        }
+    }
+}
