@@ -10,6 +10,12 @@
 //===----------------------------------------------------------------------===//
 import ArgumentParser
 import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import SwiftletAuth
 
 /// `swiftlet passwd`: adds or updates a user in a Mosquitto-compatible password file.
@@ -67,12 +73,21 @@ struct PasswdCommand: ParsableCommand {
             }
             passwords[user] = PasswordHash.make(password: secret, iterations: iterations)
         }
-        let created = !FileManager.default.fileExists(atPath: file)
-        do {
-            try Data(passwords.text.utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
-            if created { try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file) }
-        } catch {
-            throw ValidationError("\(file): cannot be written (\(error.localizedDescription))")
+        try write(passwords.text)
+    }
+
+    /// Replaces the file in one step (a temporary file renamed over it), so that a broker reading
+    /// it never sees half a file. The new file keeps the old one's mode, or gets 0600: it is
+    /// created with that mode, so no other user can open it in between.
+    private func write(_ text: String) throws {
+        let manager = FileManager.default
+        let mode = (try? manager.attributesOfItem(atPath: file)[.posixPermissions] as? NSNumber)?.intValue ?? 0o600
+        let temporary = file + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        guard manager.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: mode])
+        else { throw ValidationError("\(file): cannot write \(temporary)") }
+        guard rename(temporary, file) == 0 else {
+            try? manager.removeItem(atPath: temporary)
+            throw ValidationError("\(file): cannot be replaced (errno \(errno))")
         }
     }
 }

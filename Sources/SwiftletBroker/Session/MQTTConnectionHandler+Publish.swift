@@ -48,7 +48,7 @@ extension MQTTConnectionHandler {
             }
         }
 
-        if publish.topic == TokenTopics.upload, identity.grants != nil {
+        if identity.grants != nil, publish.topic == TokenTopics.upload {
             // A token client renews its tokens; the broker consumes the message (docs/authentication.md).
             uploadTokenReceived(publish, session: session)
             return
