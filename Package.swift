@@ -205,6 +205,7 @@ let package = Package(
             name: "SwiftletServerTests",
             dependencies: [
                 "SwiftletServer",
+                "SwiftletAuth",
                 "SwiftletClient",
                 "SwiftletBroker",
                 "SwiftletMQTT",

@@ -67,16 +67,19 @@ package struct PasswordFile: Hashable, Sendable {
     /// Reads and parses the file at `path`.
     /// - Throws: ``PasswordFileError`` when it cannot be read or a line is bad, naming the path.
     package init(contentsOf path: String) throws(PasswordFileError) {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw PasswordFileError("\(path): cannot be read as UTF-8 text")
+        // FileHandle rather than String(contentsOfFile:), which cannot read character devices
+        // such as /dev/null (an empty file) on Linux.
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw PasswordFileError("'\(path)' cannot be opened")
+        }
+        defer { try? handle.close() }
+        guard let data = try? handle.readToEnd() ?? Data(), let text = String(data: data, encoding: .utf8) else {
+            throw PasswordFileError("'\(path)' cannot be read as UTF-8 text")
         }
         do {
             try self.init(parsing: text)
         } catch {
-            throw PasswordFileError("\(path): \(error.description)")
+            throw PasswordFileError("'\(path)' \(error.description)")
         }
     }
 
