@@ -165,6 +165,7 @@ struct TokenLifecycleTests {
         let broker = broker()
         let client = try tokenClient(broker, "renew", password: "RW|\(try token(secondsLeft: 5))")
         #expect(try client.subscribe(TokenTopics.invalidNotice).reasonCodes == [.grantedQoS0])
+        #expect(try client.subscribe("chat/a", packetID: 9).reasonCodes == [.grantedQoS0])
         // The new token covers another tree: the grants are replaced, not merged.
         let fresh = try token(filters: ["live/#"], secondsLeft: 3600)
         try client.publish(TokenTopics.upload, "{\"token\":\"\(fresh)\",\"type\":\"RW\"}", qos: .atLeastOnce, packetID: 1)
@@ -178,6 +179,10 @@ struct TokenLifecycleTests {
         #expect(try client.nextAck(.puback).reasonCode == .noMatchingSubscribers)
         try client.publish("chat/1", "x", qos: .atLeastOnce, packetID: 3)
         #expect(try client.nextAck(.puback).reasonCode == .notAuthorized)
+        // The subscription the new token does not cover is gone, from the session and the index.
+        let session = try #require(broker.broker.session(clientID: "renew"))
+        #expect(Set(session.subscriptions.keys) == [TokenTopics.invalidNotice])
+        #expect(broker.broker.subscriptionCount == 1)
 
         // The password form, for the read side only: writing stays with the RW token.
         let read = try token(filters: ["news/#"], actions: .read, secondsLeft: 3600)

@@ -50,7 +50,8 @@ package struct PasswordFile: Hashable, Sendable {
             let user = String(line[..<colon])
             guard let hash = PasswordHash(line[line.index(after: colon)...]) else {
                 throw PasswordFileError(
-                    "line \(lineNumber): user '\(user)' has no $6$ or $7$ hash (plain-text passwords are not accepted; hash them with swiftlet passwd or mosquitto_passwd)"
+                    "line \(lineNumber): user '\(user)' has no $6$ or $7$ hash (plain-text passwords are not "
+                        + "accepted; hash them with swiftlet passwd or mosquitto_passwd)"
                 )
             }
             guard hashes[user] == nil else {
@@ -104,7 +105,8 @@ package struct PasswordFile: Hashable, Sendable {
         return hash.matches(password)
     }
 
-    private static let decoy = PasswordHash.make(password: "", salt: Array(repeating: 0, count: PasswordHash.saltLength))
+    private static let decoy = PasswordHash.make(
+        password: "", salt: Array(repeating: 0, count: PasswordHash.saltLength))
 
     /// The file's text: one `user:HASH` line per user, in order.
     package var text: String {

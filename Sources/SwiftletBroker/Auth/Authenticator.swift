@@ -82,7 +82,8 @@ package struct Authenticator: Sendable {
                 return .refused(.badUserNameOrPassword, "unknown access key or instance")
             }
             guard let text = String(validating: passwordBytes, as: UTF8.self), let tokens = TokenPassword(text) else {
-                return .refused(.badUserNameOrPassword, "token password is not RW|token, R|token|W|token, R|token or W|token")
+                return .refused(
+                    .badUserNameOrPassword, "token password is not RW|token, R|token|W|token, R|token or W|token")
             }
             let grants: [TokenGrant]
             switch checkTokens(tokens, accessKeyID: keyID, now: now, isRevoked: isRevoked) {

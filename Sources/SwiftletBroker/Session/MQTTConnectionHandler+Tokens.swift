@@ -77,7 +77,8 @@ extension MQTTConnectionHandler {
         else { return }
         let remaining = Int64(clamping: first.expiresAt) - Int64(clamping: WallClock.now())
         let json =
-            "{\"tokenId\":\(StatusEvent.quoted(first.tokenID)),\"type\":\(StatusEvent.quoted(first.actions.description)),"
+            "{\"tokenId\":\(StatusEvent.quoted(first.tokenID)),"
+            + "\"type\":\(StatusEvent.quoted(first.actions.description)),"
             + "\"expiresAt\":\(first.expiresAt),\"remainingSeconds\":\(max(remaining, 0))}"
         tokenExpiryNoticed = sendTokenNotice(topic: TokenTopics.expireNotice, json: json)
     }
@@ -135,9 +136,9 @@ extension MQTTConnectionHandler {
                 identity.grants = Self.renewed(grants, with: fresh)
                 scheduleTokenTimers()
                 broker.stats.increment(.tokensRenewed)
-                logger.info(
-                    "token renewed",
-                    metadata: ["token.id": "\(fresh.map(\.tokenID).joined(separator: ","))", "type": "\(claimed.description)"])
+                let ids = fresh.map(\.tokenID).joined(separator: ",")
+                logger.info("token renewed", metadata: ["token.id": "\(ids)", "type": "\(claimed.description)"])
+                dropSubscriptionsOutsideGrants(session: session)
             case .refused(_, let reason):
                 refusal = reason
             }
@@ -152,6 +153,24 @@ extension MQTTConnectionHandler {
                 topic: TokenTopics.invalidNotice, json: "{\"type\":\(type),\"reason\":\(StatusEvent.quoted(refusal))}")
         }
         acknowledgeUpload(publish, session: session, refusal: refusal)
+    }
+
+    /// A token's read grant decides what the client may receive: subscriptions the new grants no
+    /// longer cover are removed, as if the client had unsubscribed (MQTT has no server-side
+    /// UNSUBSCRIBE to tell it; the log says which). The notice topics are not the grants' business.
+    private func dropSubscriptionsOutsideGrants(session: SessionHandle) {
+        guard let grants = identity.grants else { return }
+        for filter in session.subscriptions.keys where !TokenTopics.isNotice(filter) {
+            let inner: String
+            switch SharedSubscriptionFilter.parse(filter) {
+            case .plain(let plain): inner = plain
+            case .shared(_, let shared): inner = shared
+            case .invalid: continue
+            }
+            guard !grants.allowsSubscribe(to: inner) else { continue }
+            if session.removeSubscription(filter) { broker.unsubscribe(session, filter: filter) }
+            logger.info("subscription outside the renewed token removed", metadata: ["filter": "\(filter)"])
+        }
     }
 
     /// The grants after an upload: each uploaded token takes over its actions from the old
