@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 import Foundation
 import NIOCore
+import NIOEmbedded
 import SwiftletAuth
 import SwiftletMQTT
 import Testing
@@ -99,6 +100,32 @@ struct TokenLifecycleTests {
         guard case .success(let twice) = broker.broker.revokeToken(revoked) else { Issue.record("second revocation"); return }
         #expect(twice.state == .revoked)
         #expect(broker.stats[.tokensRevoked] == 1)
+    }
+
+    @Test("A token revoked while its CONNECT waits for a session takeover is refused at CONNACK")
+    func revokedWhileOpening() throws {
+        let broker = broker()
+        _ = try tokenClient(broker, "same-id", password: "RW|\(try token())")
+        let revoked = try token()
+        let second = try broker.client(.v5)
+        // CONNECT without running the loop: the takeover of "same-id" waits in a queued task.
+        var bytes = ByteBuffer()
+        MQTTPacketEncoder.encode(
+            .connect(
+                ConnectPacket(
+                    version: .v5, cleanStart: true, keepAlive: 0, clientID: "same-id", will: nil,
+                    username: "Token|DEV|inst", password: ByteBuffer(string: "RW|\(revoked)"), properties: [])),
+            version: .v5, into: &bytes)
+        try second.channel.writeInbound(bytes)
+        // Revoked after the credentials were checked, before the session is open: the sweep finds
+        // no connection attached yet, so the connection checks the list itself once it is.
+        _ = broker.broker.revokeToken(revoked)
+        broker.run()
+        guard case .connack(let connack)? = try second.next() else {
+            Issue.record("no CONNACK")
+            return
+        }
+        #expect(connack.reasonCode == .badUserNameOrPassword)
     }
 
     @Test("tokenStatus reports valid, revoked and expired tokens with their grants; forgeries are errors")
