@@ -22,11 +22,11 @@ import SwiftletAuth
 struct PasswdCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "passwd",
-        abstract: "Add or update a user in a password file (Mosquitto format, PBKDF2-SHA512).",
+        abstract: "Add or update a user in a Mosquitto-format password file.",
         discussion: """
             Writes USER:$7$101$SALT$HASH, the format of mosquitto_passwd 2.0, so the file works
-            with both brokers. The password is read from the first line of standard input unless
-            --password is given (which leaves it in the shell history). The file is created with
+            with both brokers. The password is read from standard input (prompted without echo on a
+            terminal) unless --password is given (which leaves it in the shell history). The file is created with
             mode 0600 if it does not exist; other users' lines are kept. --delete removes USER.
             """
     )
@@ -68,12 +68,19 @@ struct PasswdCommand: ParsableCommand {
             guard passwords[user] != nil else { throw ValidationError("\(file): no user '\(user)'") }
             passwords[user] = nil
         } else {
-            guard let secret = password ?? readLine(strippingNewline: true), !secret.isEmpty else {
+            guard let secret = password ?? Self.readPassword(), !secret.isEmpty else {
                 throw ValidationError("no password given (pass --password or one line on standard input)")
             }
             passwords[user] = PasswordHash.make(password: secret, iterations: iterations)
         }
         try write(passwords.text)
+    }
+
+    /// A line of standard input; from a terminal, prompted and not echoed (as mosquitto_passwd).
+    private static func readPassword() -> String? {
+        guard isatty(STDIN_FILENO) == 1 else { return readLine(strippingNewline: true) }
+        guard let typed = getpass("Password: ") else { return nil }
+        return String(cString: typed)
     }
 
     /// Replaces the file in one step (a temporary file renamed over it), so that a broker reading
