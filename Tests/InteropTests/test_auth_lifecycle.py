@@ -96,6 +96,10 @@ def test_swiftlet_passwd_writes_a_file_both_brokers_accept(broker_factory, tmp_p
     assert all(line.split(":", 1)[1].startswith("$7$101$") for line in lines)
     assert path.stat().st_mode & 0o777 == 0o600
 
+    subprocess.run([SWIFTLET_BIN, "passwd", str(path), "gone", "--password", "x"], check=True, timeout=30)
+    subprocess.run([SWIFTLET_BIN, "passwd", str(path), "gone", "--delete"], check=True, timeout=30)
+    assert [line.split(":")[0] for line in path.read_text().splitlines()] == ["dave", "erin"]
+
     swiftlet = broker_factory("--no-allow-anonymous", "--password-file", str(path))
     swiftlet.client(V5, unique("d"), username="dave", password="changed")
     assert connack_code(swiftlet, V5, unique("d"), "dave", b"s3cret words") == 0x86
