@@ -20,7 +20,8 @@ package enum TokenUpload {
     /// The tokens and the actions claimed for each, or nil when the payload is neither form.
     package static func parse(_ payload: [UInt8]) -> TokenPassword? {
         guard !payload.isEmpty, payload.count <= maxPayloadLength else { return nil }
-        if payload.first == UInt8(ascii: "{") {
+        let isWhitespace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+        if payload.first(where: { !isWhitespace($0) }) == UInt8(ascii: "{") {
             guard let object = try? JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any],
                 let token = object["token"] as? String, !token.isEmpty, !token.contains("|"),
                 let type = object["type"] as? String, let actions = TokenActions(type)
