@@ -31,6 +31,8 @@ package final class Broker: Sendable {
     package let authenticator: Authenticator
     /// Failed authentication, rate-limited per source address.
     package let authFailures = AuthFailureLimiter()
+    /// Tokens revoked before their expiry (see Broker+Tokens.swift).
+    package let revokedTokens: TokenRevocationList
 
     /// Internal rather than private for the admin queries (Broker+Admin.swift) and shared-subscription
     /// redelivery (Broker+SharedRedelivery.swift).
@@ -50,6 +52,7 @@ package final class Broker: Sendable {
         self.retained = RetainedStore(limit: configuration.maxRetainedMessages, store: store)
         self.rooms = RoomTable(policies: configuration.rooms, maxRooms: configuration.maxRooms)
         self.authenticator = Authenticator(configuration: configuration)
+        self.revokedTokens = TokenRevocationList(limit: configuration.maxRevokedTokens)
     }
 
     // MARK: - Sessions
@@ -110,6 +113,11 @@ package final class Broker: Sendable {
     /// The session currently registered for a client ID, if any.
     package func session(clientID: some StringProtocol) -> SessionHandle? {
         sessions.withLock { $0[String(clientID)] }
+    }
+
+    /// Every registered session, for the rare broker-wide actions (token revocation).
+    func registeredSessions() -> [SessionHandle] {
+        sessions.withLock { Array($0.values) }
     }
 
     /// Called by a session that ended, on its loop. `unacknowledgedShared` are the messages it got

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 import NIOCore
+import SwiftletAuth
 
 /// Limits and protocol options of the broker. Every input the broker accepts is bounded by one of
 /// these values (DESIGN §9); the defaults suit a chat or live-room deployment on one machine.
@@ -66,6 +67,15 @@ package struct BrokerConfiguration: Sendable, Hashable {
     package var accessControl = AccessControl()
     /// The instance ID credentials must name; nil accepts any.
     package var instanceID: String? = nil
+    /// Users and password hashes that plain `username`/`password` CONNECTs are checked against
+    /// (DESIGN §6); nil for none, when a plain user name is anonymous access with a name.
+    package var passwordFile: PasswordFile? = nil
+    /// How long before a token expires its client is told on `$SYS/tokenExpireNotice`; a client
+    /// whose token has less left is told at once.
+    package var tokenExpireNotice: TimeAmount = .seconds(300)
+    /// Revoked tokens remembered (each until it would have expired). A revocation beyond it is
+    /// refused, so that the list cannot grow without bound.
+    package var maxRevokedTokens: Int = 100_000
 
     package init() {}
 }

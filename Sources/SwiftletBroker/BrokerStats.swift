@@ -24,6 +24,10 @@ package final class BrokerStats: @unchecked Sendable {
         case authenticationFailures
         case authenticationThrottled
         case tokensExpiredInSession
+        case tokensRevoked
+        case tokensRevokedInSession
+        case tokensRenewed
+        case tokenUploadsRefused
         case sessionsTakenOver
         case keepAliveTimeouts
         case connectTimeouts

@@ -11,6 +11,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import SwiftletAuth
 import SwiftletBroker
 import SwiftletWebSocket
 import Synchronization
@@ -47,6 +48,11 @@ package final class BrokerServer: Sendable {
             logger.warning(
                 "ANONYMOUS ACCESS IS ON: any client may connect without credentials. Fine for development; turn it off with --no-allow-anonymous (allow-anonymous: false) in production."
             )
+        }
+        if let passwords = configuration.broker.passwordFile {
+            // The path and the number of users; never a hash.
+            logger.notice(
+                "password file \(configuration.passwordFilePath ?? "(inline)"): \(passwords.count) users")
         }
         let tls = try configuration.tlsSettings()
         let tlsContext = try tls?.makeContext()

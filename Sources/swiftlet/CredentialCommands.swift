@@ -59,8 +59,9 @@ struct TokenCommand: ParsableCommand {
         commandName: "token",
         abstract: "Issue a token for token-mode clients (signed with an access key's secret).",
         discussion: """
-            Prints the token, the user name Token|KEY|INSTANCE and the password (RW|TOKEN, or
-            R|TOKEN / W|TOKEN for one action). A broker that knows the access key accepts the token
+            Prints the token, the user name Token|KEY|INSTANCE and the password: RW|TOKEN, or
+            R|TOKEN / W|TOKEN for a read-only or write-only token (which the broker accepts alone,
+            or combined as R|TOKEN|W|TOKEN2). A broker that knows the access key accepts the token
             until it expires, also after a restart.
             """
     )

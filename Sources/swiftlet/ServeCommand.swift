@@ -146,6 +146,15 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .long, help: "When a connected client's session queue is full: drop or disconnect (default drop).")
     var slowConsumerPolicy: String?
 
+    @Option(name: .long, help: "Mosquitto-style password file (user:$7$... hashes; make one with swiftlet passwd or mosquitto_passwd).")
+    var passwordFile: String?
+
+    @Option(name: .long, help: "How long before a token expires its client is told on $SYS/tokenExpireNotice, e.g. 300s or 5m (default 300s).")
+    var tokenExpireNotice: String?
+
+    @Option(name: .long, help: "Revoked tokens remembered until they expire (default 100000).")
+    var maxRevokedTokens: String?
+
     /// Defaults, then the config file, then flags.
     func resolve() throws(ConfigurationError) -> ServerConfiguration {
         var configuration = ServerConfiguration()
@@ -163,6 +172,7 @@ struct ServerOptions: ParsableArguments {
             ("connect-timeout", connectTimeout), ("max-keepalive", maxKeepalive),
             ("topic-alias-maximum", topicAliasMaximum), ("max-session-expiry", maxSessionExpiry),
             ("max-rooms", maxRooms), ("slow-consumer-policy", slowConsumerPolicy), ("instance-id", instanceId), ("status-events", statusEvents), ("acl-default", aclDefault),
+            ("password-file", passwordFile), ("token-expire-notice", tokenExpireNotice), ("max-revoked-tokens", maxRevokedTokens),
         ] + room.map { ("room", $0) } + accessKey.map { ("access-key", $0) } + acl.map { ("acl", $0) }
         for case (let key, let value?) in flags {
             try configuration.apply(key: key, value: value)

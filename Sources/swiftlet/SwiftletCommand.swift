@@ -26,7 +26,7 @@ struct SwiftletCommand: ParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, CheckConfigCommand.self, DevCertCommand.self, SignCommand.self, TokenCommand.self,
-            BenchCommand.self,
+            PasswdCommand.self, BenchCommand.self,
         ]
     )
 }

@@ -56,7 +56,7 @@ struct CredentialTests {
         #expect(GroupedClientID("group@@@") == nil)
     }
 
-    @Test("Token passwords: RW|token or R|token|W|token")
+    @Test("Token passwords: RW|token, R|token|W|token, or R|token / W|token alone")
     func tokenPasswords() {
         #expect(TokenPassword("RW|abc")?.tokens.map(\.token) == ["abc"])
         #expect(TokenPassword("RW|abc")?.tokens.first?.actions == .readWrite)
@@ -64,6 +64,28 @@ struct CredentialTests {
         #expect(split?.tokens.map(\.token) == ["t1", "t2"])
         #expect(split?.tokens.map(\.actions) == [.read, .write])
         #expect(split?.text == "R|t1|W|t2")
-        for bad in ["", "RW", "RW|", "R|t1", "W|t2|R|t1", "R|t1|W|", "X|t"] { #expect(TokenPassword(bad) == nil, "\(bad)") }
+        // One action alone: a read-only or write-only token is usable (swiftlet token --actions R).
+        #expect(TokenPassword("R|t1")?.tokens.map(\.actions) == [.read])
+        #expect(TokenPassword("W|t2")?.tokens.map(\.actions) == [.write])
+        #expect(TokenPassword("R|t1")?.text == "R|t1")
+        for bad in ["", "RW", "RW|", "R|", "W|t2|R|t1", "R|t1|W|", "X|t", "R|t1|R|t2", "RW|t|W|t"] { #expect(TokenPassword(bad) == nil, "\(bad)") }
+    }
+
+    @Test("Token uploads: JSON with a type, or a token password")
+    func tokenUploads() {
+        func parse(_ text: String) -> [String]? {
+            TokenUpload.parse(Array(text.utf8)).map { $0.tokens.map { "\($0.actions.description)|\($0.token)" } }
+        }
+        #expect(parse(#"{"token":"abc","type":"RW"}"#) == ["RW|abc"])
+        #expect(parse(" \n{\"type\": \"R\", \"token\": \"abc\"}") == ["R|abc"])
+        #expect(parse("R|t1|W|t2") == ["R|t1", "W|t2"])
+        #expect(parse("W|t") == ["W|t"])
+        for bad in [
+            "", "{}", #"{"token":"abc"}"#, #"{"token":"abc","type":"X"}"#, #"{"token":"","type":"R"}"#,
+            #"{"token":"a|b","type":"R"}"#, #"{"token":1,"type":"R"}"#, "[1]", "{", "abc",
+        ] {
+            #expect(parse(bad) == nil, "\(bad)")
+        }
+        #expect(TokenUpload.parse(Array(repeating: UInt8(ascii: "a"), count: TokenUpload.maxPayloadLength + 1)) == nil)
     }
 }

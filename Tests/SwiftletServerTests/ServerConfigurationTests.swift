@@ -11,6 +11,7 @@
 
 import Logging
 import NIOCore
+import SwiftletAuth
 import SwiftletBroker
 import SwiftletServer
 import Testing
@@ -103,6 +104,15 @@ let settingCases: [SettingCase] = [
     SettingCase("status-events", "false", malformed: ["", "maybe"]) { $0.broker.statusEvents = false },
     SettingCase("instance-id", "inst-1", malformed: ["", "a|b"]) { $0.broker.instanceID = "inst-1" },
     SettingCase("slow-consumer-policy", "disconnect", malformed: ["", "kick"]) { $0.broker.slowConsumerPolicy = .disconnect },
+    // An empty file is a valid password file with no users.
+    SettingCase("password-file", "/dev/null", malformed: ["", "/nonexistent/passwords"]) {
+        $0.broker.passwordFile = PasswordFile()
+        $0.passwordFilePath = "/dev/null"
+    },
+    SettingCase("token-expire-notice", "90s", range: 0...2_592_000, malformed: notIntegers + ["5x", "m", "1.5m", "-1s"]) {
+        $0.broker.tokenExpireNotice = .seconds(90)
+    },
+    SettingCase("max-revoked-tokens", "10", range: 1...10_000_000) { $0.broker.maxRevokedTokens = 10 },
 ]
 
 /// Field-by-field equality; `ServerConfiguration` itself is not `Equatable`.

@@ -18,7 +18,8 @@ package enum ClientCredential: Hashable, Sendable {
     case signature(accessKeyID: String, instanceID: String)
     /// `DeviceCredential|{DeviceAccessKeyId}|{InstanceId}`: the same HMAC with a per-device key.
     case deviceCredential(deviceAccessKeyID: String, instanceID: String)
-    /// `Token|{AccessKeyId}|{InstanceId}`: password `RW|{token}` or `R|{token}|W|{token}`.
+    /// `Token|{AccessKeyId}|{InstanceId}`: password `RW|{token}` or `R|{token}|W|{token}` (or one
+    /// of `R|{token}`, `W|{token}` alone; see ``TokenPassword``).
     case token(accessKeyID: String, instanceID: String)
     /// Any other user name: checked against the password file.
     case plain(username: String)

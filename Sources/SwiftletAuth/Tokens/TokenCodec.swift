@@ -76,6 +76,16 @@ package enum TokenCodec {
     package static func verify(
         _ encoded: String, now: UInt64, secretKey: (String) -> String?
     ) throws(TokenError) -> AccessToken {
+        let token = try verifySignature(encoded, secretKey: secretKey)
+        guard !token.isExpired(now: now) else { throw TokenError(.expired, "token expired") }
+        return token
+    }
+
+    /// Checks a token's form and signature but not its expiry: for revoking or describing a
+    /// token, which an expired token may still be asked about.
+    package static func verifySignature(
+        _ encoded: String, secretKey: (String) -> String?
+    ) throws(TokenError) -> AccessToken {
         guard encoded.utf8.count <= maxEncodedLength else { throw TokenError(.malformed, "token too long") }
         let parts = encoded.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 2, let payload = decodeBase64URL(parts[0]), let signature = decodeBase64URL(parts[1])
@@ -88,7 +98,6 @@ package enum TokenCodec {
             throw TokenError(.badSignature, "bad token signature")
         }
         guard let token = decodePayload(payload) else { throw TokenError(.malformed, "not a token") }
-        guard !token.isExpired(now: now) else { throw TokenError(.expired, "token expired") }
         return token
     }
 

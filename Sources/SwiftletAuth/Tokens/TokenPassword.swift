@@ -10,7 +10,9 @@
 //===----------------------------------------------------------------------===//
 
 /// The password of a token-mode CONNECT (DESIGN §6): `RW|{token}` for one token that reads and
-/// writes, or `R|{token}|W|{token}` for a read token and a write token.
+/// writes, or `R|{token}|W|{token}` for a read token and a write token. `R|{token}` and
+/// `W|{token}` alone are accepted too: without them a client holding only a read token (or only a
+/// write token) could not connect at all, since `RW|{token}` claims more than the token grants.
 package struct TokenPassword: Hashable, Sendable {
     /// Each token with the actions the client claims it for.
     package var tokens: [(actions: TokenActions, token: String)]
@@ -30,8 +32,9 @@ package struct TokenPassword: Hashable, Sendable {
     package init?(_ password: String) {
         let parts = password.split(separator: "|", omittingEmptySubsequences: false)
         switch parts.count {
-        case 2 where parts[0] == "RW" && !parts[1].isEmpty:
-            tokens = [(.readWrite, String(parts[1]))]
+        case 2 where !parts[1].isEmpty:
+            guard let actions = TokenActions(parts[0]) else { return nil }
+            tokens = [(actions, String(parts[1]))]
         case 4 where parts[0] == "R" && parts[2] == "W" && !parts[1].isEmpty && !parts[3].isEmpty:
             tokens = [(.read, String(parts[1])), (.write, String(parts[3]))]
         default:

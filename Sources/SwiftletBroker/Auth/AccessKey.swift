@@ -39,6 +39,8 @@ package struct ClientIdentity: Sendable, Hashable {
         case signed(accessKeyID: String)
         /// `Token|…` with valid tokens: only what they grant.
         case token(accessKeyID: String)
+        /// A plain user name whose password matched the password file.
+        case password(username: String)
         /// A client certificate verified by TLS, its common name standing for the user name
         /// (`tls-cn-as-username`).
         case certificate(commonName: String)

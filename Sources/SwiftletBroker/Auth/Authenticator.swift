@@ -27,6 +27,7 @@ package struct Authenticator: Sendable {
     private let keys: [String: AccessKey]
     private let instanceID: String?
     private let allowAnonymous: Bool
+    private let passwordFile: PasswordFile?
 
     package init(configuration: BrokerConfiguration) {
         var keys: [String: AccessKey] = [:]
@@ -34,6 +35,7 @@ package struct Authenticator: Sendable {
         self.keys = keys
         self.instanceID = configuration.instanceID
         self.allowAnonymous = configuration.allowAnonymous
+        self.passwordFile = configuration.passwordFile
     }
 
     /// The secret of an access key, for token verification.
@@ -42,8 +44,10 @@ package struct Authenticator: Sendable {
     /// - Parameters:
     ///   - clientID: the client identifier as sent in CONNECT (what a signature signs).
     ///   - now: seconds since 1970, for token expiry.
+    ///   - isRevoked: whether a token was revoked (the broker's ``TokenRevocationList``).
     package func authenticate(
-        clientID: String, username: String?, password: ByteBuffer?, now: UInt64
+        clientID: String, username: String?, password: ByteBuffer?, now: UInt64,
+        isRevoked: (AccessToken) -> Bool = { _ in false }
     ) -> Result {
         guard let username else {
             return allowAnonymous ? .accepted(.anonymous) : .refused(.notAuthorized, "anonymous access is disabled")
@@ -53,10 +57,18 @@ package struct Authenticator: Sendable {
         }
         let passwordBytes = password.map { Array($0.readableBytesView) } ?? []
         switch credential {
-        case .plain:
-            // No password file yet: a plain user name is anonymous access with a name.
-            return allowAnonymous
-                ? .accepted(.anonymous) : .refused(.badUserNameOrPassword, "unknown user (no password file)")
+        case .plain(let user):
+            guard let passwordFile else {
+                // No password file: a plain user name is anonymous access with a name.
+                return allowAnonymous
+                    ? .accepted(.anonymous) : .refused(.badUserNameOrPassword, "unknown user (no password file)")
+            }
+            // With a password file a user name must come with its password, as in Mosquitto, even
+            // when anonymous access is on; unknown users and wrong passwords get the same answer.
+            guard passwordFile.check(user: user, password: passwordBytes) else {
+                return .refused(.badUserNameOrPassword, "unknown user or wrong password")
+            }
+            return .accepted(ClientIdentity(kind: .password(username: user), role: .device, grants: nil))
         case .signature(let keyID, let instance), .deviceCredential(let keyID, let instance):
             guard let key = keys[keyID], instanceMatches(instance) else {
                 return .refused(.badUserNameOrPassword, "unknown access key or instance")
@@ -70,27 +82,50 @@ package struct Authenticator: Sendable {
                 return .refused(.badUserNameOrPassword, "unknown access key or instance")
             }
             guard let text = String(validating: passwordBytes, as: UTF8.self), let tokens = TokenPassword(text) else {
-                return .refused(.badUserNameOrPassword, "token password is not RW|token or R|token|W|token")
+                return .refused(
+                    .badUserNameOrPassword, "token password is not RW|token, R|token|W|token, R|token or W|token")
             }
-            var grants: [TokenGrant] = []
-            for (actions, encoded) in tokens.tokens {
-                let token: AccessToken
-                do {
-                    token = try TokenCodec.verify(encoded, now: now) { secret(of: $0) }
-                } catch {
-                    return .refused(.badUserNameOrPassword, "token refused: \(error.description)")
-                }
-                // A token is only good with the key that signed it.
-                guard token.accessKeyID == keyID else {
-                    return .refused(.badUserNameOrPassword, "token issued for another access key")
-                }
-                guard token.actions.isSuperset(of: actions) else {
-                    return .refused(.notAuthorized, "token does not allow \(actions.description)")
-                }
-                grants.append(TokenGrant(token, actions: actions))
+            let grants: [TokenGrant]
+            switch checkTokens(tokens, accessKeyID: keyID, now: now, isRevoked: isRevoked) {
+            case .granted(let checked): grants = checked
+            case .refused(let code, let reason): return .refused(code, reason)
             }
             return .accepted(ClientIdentity(kind: .token(accessKeyID: keyID), role: .device, grants: grants))
         }
+    }
+
+    /// What checking the tokens of a token password gave.
+    package enum TokenCheck: Sendable, Hashable {
+        case granted([TokenGrant])
+        /// The reason code a CONNECT is refused with, and a reason for the log and the client.
+        case refused(ReasonCode, String)
+    }
+
+    /// Checks each token of a token password: it must verify under a known key's secret, be
+    /// signed by `keyID` (the key the client named), not be expired or revoked, and allow what
+    /// the password claims it for. Used at CONNECT and for tokens uploaded in a session.
+    package func checkTokens(
+        _ tokens: TokenPassword, accessKeyID keyID: String, now: UInt64, isRevoked: (AccessToken) -> Bool
+    ) -> TokenCheck {
+        var grants: [TokenGrant] = []
+        for (actions, encoded) in tokens.tokens {
+            let token: AccessToken
+            do {
+                token = try TokenCodec.verify(encoded, now: now) { secret(of: $0) }
+            } catch {
+                return .refused(.badUserNameOrPassword, "token refused: \(error.description)")
+            }
+            // A token is only good with the key that signed it.
+            guard token.accessKeyID == keyID else {
+                return .refused(.badUserNameOrPassword, "token issued for another access key")
+            }
+            guard !isRevoked(token) else { return .refused(.badUserNameOrPassword, "token revoked") }
+            guard token.actions.isSuperset(of: actions) else {
+                return .refused(.notAuthorized, "token does not allow \(actions.description)")
+            }
+            grants.append(TokenGrant(token, actions: actions))
+        }
+        return .granted(grants)
     }
 
     private func instanceMatches(_ instance: String) -> Bool {

@@ -14,6 +14,8 @@ import SwiftletMQTT
 /// What one token lets its holder do, as the connection checks it on PUBLISH and SUBSCRIBE.
 package struct TokenGrant: Sendable, Hashable {
     package var tokenID: String
+    /// The access key that signed the token; with ``tokenID`` what a revocation names.
+    package var accessKeyID: String
     package var filters: [String]
     package var actions: TokenActions
     /// Seconds since 1970.
@@ -21,6 +23,7 @@ package struct TokenGrant: Sendable, Hashable {
 
     package init(_ token: AccessToken, actions: TokenActions) {
         self.tokenID = token.id
+        self.accessKeyID = token.accessKeyID
         self.filters = token.filters
         // A token is used for what the password claims and what the token allows, no more.
         self.actions = token.actions.intersection(actions)

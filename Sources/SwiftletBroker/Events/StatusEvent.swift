@@ -32,6 +32,8 @@ package struct StatusEvent: Sendable, Hashable {
         case kicked
         case protocolError = "protocol error"
         case authExpired = "auth expired"
+        /// The client's token was revoked (Broker.revokeToken); DISCONNECT 0x87 like an expiry.
+        case tokenRevoked = "token revoked"
         case serverShutdown = "server shutdown"
         case slowConsumer = "slow consumer"
         case connectionLost = "connection lost"

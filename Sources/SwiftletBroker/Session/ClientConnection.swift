@@ -55,6 +55,9 @@ package protocol ClientConnection: AnyObject {
     /// clean start, time of CONNACK): the connection's connect status event, for the admin API.
     /// nil until the client was accepted.
     var connectInfo: StatusEvent? { get }
+
+    /// A token was revoked (DESIGN §6): a connection that uses it says so (0x87) and closes.
+    func tokenRevoked(_ key: RevokedTokenKey)
 }
 
 extension ClientConnection {

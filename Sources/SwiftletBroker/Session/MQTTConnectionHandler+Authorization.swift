@@ -34,6 +34,11 @@ extension MQTTConnectionHandler {
 
     /// - Parameter filter: the topic filter, without a `$share/{group}/` prefix.
     func subscribeRefusal(filter: String) -> String? {
+        if TokenTopics.isNotice(filter) {
+            // Any client may hear its own token notices: the broker writes them to the one
+            // connection they concern and never routes them (MQTTConnectionHandler+Tokens.swift).
+            return nil
+        }
         if Self.isBrokerTopic(filter), identity.role != .cloud {
             // Only privileged (cloud) clients read $SYS (DESIGN §7).
             return "$SYS topics are reserved"

@@ -148,28 +148,18 @@ extension MQTTConnectionHandler {
             return true
         }
         switch broker.authenticator.authenticate(
-            clientID: connect.clientID, username: connect.username, password: connect.password, now: WallClock.now())
+            clientID: connect.clientID, username: connect.username, password: connect.password, now: WallClock.now(),
+            isRevoked: broker.revokedTokens.isRevoked)
         {
         case .accepted(let identity):
             self.identity = identity
-            scheduleTokenExpiry()
+            scheduleTokenTimers()
             return true
         case .refused(let reason, let detail):
             broker.stats.increment(.authenticationFailures)
             broker.authFailures.failed(address, now: now)
             refuseConnect(reason, reasonString: detail)
             return false
-        }
-    }
-
-    /// A token client is disconnected when its first token expires (MQTT 5: 0x87).
-    private func scheduleTokenExpiry() {
-        guard let grants = identity.grants, let first = grants.map(\.expiresAt).min(), let context else { return }
-        let seconds = Int64(clamping: first) - Int64(clamping: WallClock.now())
-        tokenExpiryTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(max(seconds, 0))) {
-            self.broker.stats.increment(.tokensExpiredInSession)
-            self.logger.info("token expired, disconnecting")
-            self.disconnect(reason: .notAuthorized, reasonString: "token expired")
         }
     }
 
@@ -196,7 +186,8 @@ extension MQTTConnectionHandler {
             event.reasonCode = clientReason.rawValue
         } else {
             event.kind = .tcpclean
-            event.reason = serverDisconnectReason.map(StatusEvent.Reason.init(serverDisconnect:)) ?? .connectionLost
+            event.reason =
+                disconnectCause ?? serverDisconnectReason.map(StatusEvent.Reason.init(serverDisconnect:)) ?? .connectionLost
             event.reasonCode = serverDisconnectReason?.rawValue
         }
         broker.publishStatusEvent(event, on: context?.eventLoop)
@@ -218,6 +209,13 @@ extension MQTTConnectionHandler {
         guard machine.state == .openingSession, context != nil else {
             // The client went away while its session opened: end this connection's turn now.
             session.connectionClosed(self, publishWill: true)
+            return
+        }
+        if let grants = identity.grants, broker.isRevoked(grants) {
+            // Revoked while the session opened: the revocation's sweep may have run before this
+            // connection was attached, so the list is checked once more (Broker+Tokens.swift).
+            session.connectionClosed(self, publishWill: false)
+            refuseConnect(.badUserNameOrPassword, reasonString: "token revoked")
             return
         }
         self.session = session

@@ -48,6 +48,12 @@ extension MQTTConnectionHandler {
             }
         }
 
+        if identity.grants != nil, publish.topic == TokenTopics.upload {
+            // A token client renews its tokens; the broker consumes the message (docs/authentication.md).
+            uploadTokenReceived(publish, session: session)
+            return
+        }
+
         var cloudDirective: CloudPublishDirective?
         if speaksCloudProperties {
             // A backend's instructions (DESIGN §7): the topic they lead to is checked like any other below.

@@ -42,6 +42,12 @@ extension MQTTConnectionHandler {
             var cache = PublishEncodingCache()
             session.deliver(message, qos: qos, retain: true, subscriptionIdentifiers: identifiers, now: now, cache: &cache)
         }
+        if identity.grants != nil,
+            subscribe.subscriptions.contains(where: { $0.topicFilter == TokenTopics.expireNotice })
+        {
+            // A notice that fell due before the client subscribed (at once after CONNACK).
+            sendExpireNoticeIfDue()
+        }
     }
 
     /// Adds one subscription. Returns its SUBACK reason code, or nil if the request is a protocol

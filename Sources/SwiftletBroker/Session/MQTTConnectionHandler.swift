@@ -82,6 +82,15 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     var identity = ClientIdentity.anonymous
     /// Closes a token client's connection when its earliest token expires.
     var tokenExpiryTimer: Scheduled<Void>?
+    /// Sends `$SYS/tokenExpireNotice` ahead of that expiry (MQTTConnectionHandler+Tokens.swift).
+    var tokenNoticeTimer: Scheduled<Void>?
+    /// The notice timer fired: the earliest token expires within the notice lead time.
+    var tokenNoticeDue = false
+    /// The client was told on `$SYS/tokenExpireNotice`: once per set of grants.
+    var tokenExpiryNoticed = false
+    /// Why the broker closed the connection, when the DISCONNECT reason code alone does not say
+    /// (0x87 is both an expired and a revoked token); for the status event.
+    var disconnectCause: StatusEvent.Reason?
     /// Per room policy with a per-client publish rate (bullet comments): this client's bucket.
     var publishLimiters: [String: RateLimiter] = [:]
     /// The reason code of the client's DISCONNECT, once received.
@@ -156,8 +165,7 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
         guard machine.state != .closed else { return }
         machine.channelInactive()
         timer?.cancel()
-        tokenExpiryTimer?.cancel()
-        tokenExpiryTimer = nil
+        cancelTokenTimers()
         if countedConnection {
             broker.stats.decrement(.connectionsCurrent)
             countedConnection = false

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 import Logging
 import NIOCore
+import SwiftletAuth
 import SwiftletBroker
 
 /// Everything `swiftlet serve` runs with: listeners, logging, and the broker's limits.
@@ -43,6 +44,8 @@ package struct ServerConfiguration: Sendable, Equatable {
     package var tlsCA: String?
     package var tlsVerifyClients: TLSSettings.ClientVerification = .none
     package var tlsCommonNameAsUsername = false
+    /// Where ``BrokerConfiguration/passwordFile`` was read from, for the startup log.
+    package var passwordFilePath: String?
     package var logLevel: Logger.Level = .info
     /// Event loop threads; default one per core (DESIGN §4.1).
     package var threads: Int = System.coreCount
@@ -201,6 +204,20 @@ extension ServerConfiguration {
             }
             config.broker.instanceID = value
         },
+        ConfigurationSetting(key: "password-file", help: "Mosquitto-style password file (user:$7$... or $6$ hashes, see swiftlet passwd) for plain user names") { config, value throws(ConfigurationError) in
+            do throws(PasswordFileError) {
+                config.broker.passwordFile = try PasswordFile(contentsOf: value)
+            } catch {
+                throw ConfigurationError("password-file: \(error.description)")
+            }
+            config.passwordFilePath = value
+        },
+        ConfigurationSetting(key: "token-expire-notice", help: "how long before a token expires its client is told on $SYS/tokenExpireNotice, e.g. 300s or 5m") { config, value throws(ConfigurationError) in
+            config.broker.tokenExpireNotice = .seconds(Int64(try seconds("token-expire-notice", value, in: 0...30 * 24 * 3600)))
+        },
+        ConfigurationSetting(key: "max-revoked-tokens", help: "revoked tokens remembered until they expire") { config, value throws(ConfigurationError) in
+            config.broker.maxRevokedTokens = try integer("max-revoked-tokens", value, in: 1...10_000_000)
+        },
         ConfigurationSetting(key: "max-rooms", help: "rooms (topics under a room policy) tracked at most") { config, value throws(ConfigurationError) in
             config.broker.maxRooms = try integer("max-rooms", value, in: 1...10_000_000)
         },
@@ -270,6 +287,20 @@ extension ServerConfiguration {
             throw ConfigurationError("\(key): expected an integer in \(range.lowerBound)...\(range.upperBound), got '\(value)'")
         }
         return number
+    }
+
+    /// A duration in seconds: `300`, `300s`, `5m` or `1h`.
+    private static func seconds(_ key: String, _ value: String, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        let units: [(suffix: String, scale: Int)] = [("s", 1), ("m", 60), ("h", 3600)]
+        let unit = units.first { value.hasSuffix($0.suffix) }
+        let digits = unit.map { String(value.dropLast($0.suffix.count)) } ?? value
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(digits),
+            case let (total, overflow) = number.multipliedReportingOverflow(by: unit?.scale ?? 1), !overflow,
+            range.contains(total)
+        else {
+            throw ConfigurationError("\(key): expected a duration such as 300s, 5m or 1h within \(range.upperBound) s, got '\(value)'")
+        }
+        return total
     }
 
     private static func boolean(_ key: String, _ value: String) throws(ConfigurationError) -> Bool {
