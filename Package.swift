@@ -26,6 +26,7 @@ let package = Package(
     products: [
         .executable(name: "swiftlet", targets: ["SwiftletCommand"]),
         .library(name: "SwiftletCloud", targets: ["SwiftletCloud"]),
+        .executable(name: "chat-backend", targets: ["ChatBackend"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -108,6 +109,8 @@ let package = Package(
                 "SwiftletAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -145,6 +148,28 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The system SQLite, for the chat-backend example's history (and the store to come, DESIGN §9).
+        .systemLibrary(
+            name: "CSQLite",
+            path: "Sources/CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        // Example: the demo page's chat backend, built on the cloud SDK (docs/web-demo.md).
+        .executableTarget(
+            name: "ChatBackend",
+            dependencies: [
+                "SwiftletCloud",
+                "CSQLite",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/ChatBackend",
+            swiftSettings: swiftSettings
+        ),
         // Layer 4: the `swiftlet` executable. Argument parsing only.
         .executableTarget(
             name: "SwiftletCommand",
@@ -162,6 +187,17 @@ let package = Package(
 
         // MARK: - Tests
 
+        .testTarget(
+            name: "ChatBackendTests",
+            dependencies: [
+                "ChatBackend",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SwiftletMQTTTests",
             dependencies: [

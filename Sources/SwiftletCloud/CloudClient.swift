@@ -156,27 +156,30 @@ public final class CloudClient: Sendable {
     ///   - secondTopic: Levels below `topic` (`mqttSecondTopic`): the message goes to `{topic}{secondTopic}`, e.g.
     ///     `chat` + `/room1`.
     ///   - qosLevel: The QoS the subscribers get it with (`qoslevel`), if not `qos`.
+    ///   - retain: Whether the broker keeps it as the topic's retained message, for later subscribers
+    ///     [MQTT-3.3.1-5].
     /// - Returns: Whether the message reached a subscriber (QoS 1/2).
     /// - Throws: ``CloudError``: not connected, or refused by the broker (``CloudError/reasonCode``).
     @discardableResult
     public func send(
         topic: String, payload: ByteBuffer, qos: CloudQoS = .atLeastOnce, secondTopic: String? = nil,
-        qosLevel: CloudQoS? = nil
+        qosLevel: CloudQoS? = nil, retain: Bool = false
     ) async throws -> CloudSendResult {
         var properties: Properties = []
         if let secondTopic { properties.append(.userProperty("mqttSecondTopic", secondTopic)) }
         if let qosLevel { properties.append(.userProperty("qoslevel", String(qosLevel.rawValue))) }
-        return try await self.publish(topic: topic, payload: payload, qos: qos, properties: properties)
+        return try await self.publish(topic: topic, payload: payload, qos: qos, retain: retain, properties: properties)
     }
 
-    /// Publishes a text message; see ``send(topic:payload:qos:secondTopic:qosLevel:)``.
+    /// Publishes a text message; see ``send(topic:payload:qos:secondTopic:qosLevel:retain:)``.
     @discardableResult
     public func send(
         topic: String, payload: String, qos: CloudQoS = .atLeastOnce, secondTopic: String? = nil,
-        qosLevel: CloudQoS? = nil
+        qosLevel: CloudQoS? = nil, retain: Bool = false
     ) async throws -> CloudSendResult {
         try await self.send(
-            topic: topic, payload: ByteBuffer(string: payload), qos: qos, secondTopic: secondTopic, qosLevel: qosLevel)
+            topic: topic, payload: ByteBuffer(string: payload), qos: qos, secondTopic: secondTopic, qosLevel: qosLevel,
+            retain: retain)
     }
 
     /// Publishes into a room: the topic `{parentTopic}/{room}`, sent as `parentTopic` with `mqttSecondTopic`.
@@ -214,11 +217,11 @@ public final class CloudClient: Sendable {
         var properties: Properties = []
         if let realTopic { properties.append(.userProperty("mqttRealTopic", realTopic)) }
         return try await self.publish(
-            topic: "\(parentTopic)/p2p/\(clientID)", payload: payload, qos: qos, properties: properties)
+            topic: "\(parentTopic)/p2p/\(clientID)", payload: payload, qos: qos, retain: false, properties: properties)
     }
 
     private func publish(
-        topic: String, payload: ByteBuffer, qos: CloudQoS, properties: Properties
+        topic: String, payload: ByteBuffer, qos: CloudQoS, retain: Bool, properties: Properties
     ) async throws -> CloudSendResult {
         guard !topic.isEmpty, Topic.isValidName(topic) else {
             throw CloudError(.invalidArgument, "not a valid topic name: \(topic)")
@@ -226,14 +229,9 @@ public final class CloudClient: Sendable {
         let session = self.session
         let mqttQoS = QoS(rawValue: qos.rawValue)!
         return try await self.eventLoop.flatSubmit {
-            session.value.send(topic: topic, payload: payload, qos: mqttQoS, properties: properties)
+            session.value.send(topic: topic, payload: payload, qos: mqttQoS, retain: retain, properties: properties)
         }.get()
     }
-
-    // MARK: - Admin API
-    // TODO(lead, after merging the admin API): applyToken / revokeToken (POST /api/v1/tokens, DELETE …),
-    // isOnline(clientID:) (GET /api/v1/clients/{id}) and kick(clientID:) (DELETE /api/v1/clients/{id}) go here,
-    // over HTTP to the admin listener. Not built on this branch.
 
     // MARK: - Validation
 

@@ -38,6 +38,12 @@ public struct CloudConfiguration: Sendable {
     public var reconnectMaximumDelay: Duration
     /// How long TCP connect and CONNACK may take together.
     public var connectTimeout: Duration
+    /// The admin API's host, for tokens, presence checks and kicks (docs/admin-api.md); ``host`` when nil.
+    public var adminHost: String?
+    /// The admin API's port; 18083 by default (`--admin` of `swiftlet serve`).
+    public var adminPort: Int
+    /// How long one admin API request may take.
+    public var adminTimeout: Duration
 
     /// Creates a configuration.
     ///
@@ -67,5 +73,8 @@ public struct CloudConfiguration: Sendable {
         self.reconnectInitialDelay = .milliseconds(200)
         self.reconnectMaximumDelay = .seconds(30)
         self.connectTimeout = .seconds(10)
+        self.adminHost = nil
+        self.adminPort = 18083
+        self.adminTimeout = .seconds(10)
     }
 }

@@ -220,13 +220,13 @@ final class CloudSession: MQTTClientDelegate {
 
     /// Publishes; for QoS 1/2 the future completes on the broker's acknowledgement and fails on a refusal.
     func send(
-        topic: String, payload: ByteBuffer, qos: QoS, properties: Properties
+        topic: String, payload: ByteBuffer, qos: QoS, retain: Bool, properties: Properties
     ) -> EventLoopFuture<CloudSendResult> {
         self.eventLoop.preconditionInEventLoop()
         guard let connection, connection.isConnected else {
             return self.eventLoop.makeFailedFuture(CloudError(.notConnected, "not connected"))
         }
-        switch connection.publish(topic: topic, payload: payload, qos: qos, retain: false, properties: properties) {
+        switch connection.publish(topic: topic, payload: payload, qos: qos, retain: retain, properties: properties) {
         case .send(nil):
             return self.eventLoop.makeSucceededFuture(CloudSendResult(reachedSubscribers: nil))
         case .send(let packetID?):

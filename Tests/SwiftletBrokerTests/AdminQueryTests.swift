@@ -18,7 +18,7 @@ import Testing
 @Suite("Admin queries and actions")
 struct AdminQueryTests {
     /// Resolves a future on the embedded loop.
-    private func wait<Value>(_ broker: TestBroker, _ future: EventLoopFuture<Value>) throws -> Value {
+    private func wait<Value: Sendable>(_ broker: TestBroker, _ future: EventLoopFuture<Value>) throws -> Value {
         broker.run()
         return try future.wait()
     }

@@ -132,6 +132,10 @@ package final class AdminAPI: Sendable {
             return loop.makeSucceededFuture(publishP2P(request.body, on: loop))
         case .issueToken:
             return loop.makeSucceededFuture(issueToken(request.body))
+        case .revokeToken:
+            return loop.makeSucceededFuture(revokeToken(request.body))
+        case .queryToken:
+            return loop.makeSucceededFuture(queryToken(request.body))
         case .listClients:
             return listClients(query: AdminRouter.queryItems(query), on: loop)
         case .showClient:
@@ -233,10 +237,6 @@ package final class AdminAPI: Sendable {
 
     // MARK: - Tokens
 
-    // Revoking and querying tokens (`POST /api/v1/tokens/revoke`, `POST /api/v1/tokens/query`)
-    // belong to the broker's token store, built separately: wire them here, in AdminEndpoint and
-    // AdminRouter.routes, in docs/admin-api.md and docs/openapi.yaml once it exists.
-
     private func issueToken(_ body: ByteBuffer) -> AdminResponse {
         let request: IssueTokenBody
         switch Self.decode(IssueTokenBody.self, body) {
@@ -263,9 +263,48 @@ package final class AdminAPI: Sendable {
                 .created,
                 IssuedTokenBody(
                     token: encoded, expiresAt: token.expiresAt * 1000,
-                    password: TokenPassword(tokens: [(.readWrite, encoded)]).text))
+                    password: TokenPassword(tokens: [(actions, encoded)]).text))
         } catch {
             return .badRequest(error.description)
+        }
+    }
+
+    /// Revokes a token (docs/authentication.md "Revocation and status"): its clients are disconnected
+    /// with 0x87 and it is refused until it expires. 400 for something that is not a token of this
+    /// broker, 503 when the revocation list is full.
+    private func revokeToken(_ body: ByteBuffer) -> AdminResponse {
+        let request: TokenBody
+        switch Self.decode(TokenBody.self, body) {
+        case .success(let decoded): request = decoded
+        case .failure(let refusal): return refusal.response
+        }
+        switch broker.revokeToken(request.token, now: clock() / 1000) {
+        case .success(let status):
+            // The token ID only: the token itself is a credential and never logged.
+            logger.notice(
+                "token revoked by the admin API",
+                metadata: ["token.id": "\(status.token.id)", "access.key": "\(status.token.accessKeyID)"])
+            return .json(.ok, TokenStatusBody(status))
+        case .failure(let error) where error.code == .revocationListFull:
+            return .error(.serviceUnavailable, "revocation_list_full", error.description)
+        case .failure(let error):
+            return .badRequest("token: \(error.description)")
+        }
+    }
+
+    /// What the broker knows about a token. A token it cannot verify is answered `valid: false`
+    /// with the reason, not an error: "is this token any good?" has that answer.
+    private func queryToken(_ body: ByteBuffer) -> AdminResponse {
+        let request: TokenBody
+        switch Self.decode(TokenBody.self, body) {
+        case .success(let decoded): request = decoded
+        case .failure(let refusal): return refusal.response
+        }
+        switch broker.tokenStatus(request.token, now: clock() / 1000) {
+        case .success(let status):
+            return .json(.ok, TokenStatusBody(status))
+        case .failure(let error):
+            return .json(.ok, TokenStatusBody(invalid: error.description))
         }
     }
 

@@ -60,8 +60,7 @@ struct IssuedTokenBody: Encodable {
     var token: String
     /// Unix milliseconds.
     var expiresAt: UInt64
-    /// The MQTT password that uses the token: `RW|{token}` (the broker grants what the token
-    /// allows, whatever the password claims).
+    /// The MQTT password that uses the token alone: `{actions}|{token}`, e.g. `RW|…` or `R|…`.
     var password: String
 }
 
@@ -225,5 +224,43 @@ extension ProtocolVersion {
         case .v3_1_1: "3.1.1"
         case .v5: "5.0"
         }
+    }
+}
+
+/// `{"token": "…"}`: the body of a token revocation or query.
+struct TokenBody: Decodable {
+    var token: String
+}
+
+/// What the broker knows about a token (revocation and query answers).
+struct TokenStatusBody: Encodable {
+    var valid: Bool
+    var revoked: Bool
+    /// `valid`, `revoked` or `expired`; nil when the token could not be verified.
+    var state: String?
+    /// Why the token could not be verified.
+    var reason: String?
+    var tokenId: String?
+    var accessKeyId: String?
+    var actions: String?
+    var filters: [String]?
+    /// Unix milliseconds.
+    var expiresAt: UInt64?
+
+    init(_ status: TokenStatus) {
+        valid = status.state == .valid
+        revoked = status.state == .revoked
+        state = status.state.rawValue
+        tokenId = status.token.id
+        accessKeyId = status.token.accessKeyID
+        actions = status.token.actions.description
+        filters = status.token.filters
+        expiresAt = status.token.expiresAt * 1000
+    }
+
+    init(invalid reason: String) {
+        valid = false
+        revoked = false
+        self.reason = reason
     }
 }

@@ -17,14 +17,13 @@ package enum AdminEndpoint: String, Sendable, Hashable, CaseIterable {
     case publish
     case p2p
     case issueToken
+    case revokeToken
+    case queryToken
     case listClients
     case showClient
     case kickClient
     case listRooms
     case stats
-    // Token revocation and queries live in the broker's token store, which is built separately:
-    // the lead wires `POST /api/v1/tokens/revoke` and `POST /api/v1/tokens/query` here (and in
-    // AdminAPI.respond, docs/admin-api.md and docs/openapi.yaml) once it exists.
 }
 
 package struct AdminRoute: Sendable, Hashable {
@@ -55,6 +54,8 @@ package enum AdminRouter {
         AdminRoute(method: "POST", pattern: "/api/v1/publish", endpoint: .publish),
         AdminRoute(method: "POST", pattern: "/api/v1/p2p", endpoint: .p2p),
         AdminRoute(method: "POST", pattern: "/api/v1/tokens", endpoint: .issueToken),
+        AdminRoute(method: "POST", pattern: "/api/v1/tokens/revoke", endpoint: .revokeToken),
+        AdminRoute(method: "POST", pattern: "/api/v1/tokens/query", endpoint: .queryToken),
         AdminRoute(method: "GET", pattern: "/api/v1/clients", endpoint: .listClients),
         AdminRoute(method: "GET", pattern: "/api/v1/clients/{clientId}", endpoint: .showClient),
         AdminRoute(method: "DELETE", pattern: "/api/v1/clients/{clientId}", endpoint: .kickClient),
