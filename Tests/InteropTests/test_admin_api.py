@@ -25,7 +25,7 @@ import urllib.parse
 
 import pytest
 
-from helpers import V311, V5, MqttClient, unique
+from helpers import V311, V5, MqttClient, rc_value, unique
 
 pytestmark = pytest.mark.swiftlet_only
 
@@ -38,6 +38,8 @@ API_ROUTES = [
     ("POST", "/api/v1/publish", {"topic": "t/x", "payload": "p"}),
     ("POST", "/api/v1/p2p", {"parentTopic": "t", "clientId": "nobody", "payload": "p"}),
     ("POST", "/api/v1/tokens", {"accessKeyId": "DEVICE", "filters": ["t/#"], "actions": "RW", "expiresIn": 600}),
+    ("POST", "/api/v1/tokens/revoke", {"token": "not-a-token"}),
+    ("POST", "/api/v1/tokens/query", {"token": "not-a-token"}),
     ("GET", "/api/v1/clients", None),
     ("GET", "/api/v1/clients/nobody", None),
     ("DELETE", "/api/v1/clients/nobody", None),
@@ -186,6 +188,50 @@ def test_issued_token_lets_a_client_connect_in_token_mode(admin_broker, admin):
     forged = admin_broker.client(V5, unique("tok"), username=f"Token|{DEVICE[0]}|inst",
                                  password="RW|" + issued["token"][:-2] + "AA", expect_success=False)
     assert forged.connack[0] >= 0x80
+
+
+def test_read_only_token_password_names_its_action(admin_broker, admin):
+    issued = admin.json("POST", "/api/v1/tokens", {
+        "accessKeyId": DEVICE[0], "filters": ["news/#"], "actions": "R", "expiresIn": 600}, expect=201)
+    assert issued["password"] == f"R|{issued['token']}"
+    reader = admin_broker.client(V5, unique("ro"), username=f"Token|{DEVICE[0]}|inst", password=issued["password"])
+    assert reader.subscribe("news/today", qos=1) == [1]
+    # Reading only: a publish is refused (0x87 Not authorized).
+    assert rc_value(reader.publish("news/today", b"x", qos=1)) == 0x87
+
+
+def test_revoked_token_disconnects_its_client_and_is_refused_after(admin_broker, admin):
+    issued = admin.json("POST", "/api/v1/tokens", {
+        "accessKeyId": DEVICE[0], "filters": ["room/9/#"], "actions": "RW", "expiresIn": 600}, expect=201)
+    username = f"Token|{DEVICE[0]}|inst"
+    holder = admin_broker.client(V5, unique("holder"), username=username, password=issued["password"])
+    bystander = admin_broker.client(V5, unique("bystander"))
+
+    status = admin.json("POST", "/api/v1/tokens/query", {"token": issued["token"]})
+    assert (status["valid"], status["revoked"], status["state"]) == (True, False, "valid")
+    assert status["filters"] == ["room/9/#"] and status["actions"] == "RW" and status["accessKeyId"] == DEVICE[0]
+
+    revoked = admin.json("POST", "/api/v1/tokens/revoke", {"token": issued["token"]})
+    assert (revoked["valid"], revoked["revoked"], revoked["state"]) == (False, True, "revoked")
+    code, _ = holder.wait_disconnected()
+    assert rc_value(code) == 0x87
+    assert bystander.is_connected()
+
+    again = admin_broker.client(V5, unique("holder"), username=username, password=issued["password"],
+                                expect_success=False)
+    assert again.connack[0] == 0x86
+    assert admin.json("POST", "/api/v1/tokens/query", {"token": issued["token"]})["state"] == "revoked"
+    # The log names the token's ID, never the token.
+    assert not any(issued["token"] in line for line in admin_broker.log_since(0))
+
+
+def test_token_query_and_revoke_of_something_that_is_not_a_token(admin):
+    junk = admin.json("POST", "/api/v1/tokens/query", {"token": "AAAA"})
+    assert junk["valid"] is False and junk["revoked"] is False and junk["reason"]
+    status, _, payload = admin.request("POST", "/api/v1/tokens/revoke", {"token": "AAAA"})
+    assert status == 400 and json.loads(payload)["error"] == "bad_request"
+    status, _, _ = admin.request("POST", "/api/v1/tokens/revoke", {"nothing": 1})
+    assert status == 400
 
 
 def test_clients_list_and_detail_reflect_connections(admin_broker, admin):
