@@ -58,9 +58,13 @@ def packet(kind: int, flags: int, body: bytes) -> bytes:
     return bytes([(kind << 4) | flags]) + varint(len(body)) + body
 
 
-def connect_packet(client_id: str, keepalive: int) -> bytes:
-    # MQTT 3.1.1 §3.1: protocol name, level 4, clean session, keep-alive, client ID.
-    return packet(1, 0, string("MQTT") + bytes([4, 0x02]) + struct.pack("!H", keepalive) + string(client_id))
+def connect_packet(client_id: str, keepalive: int, username: str | None, password: str | None) -> bytes:
+    # MQTT 3.1.1 §3.1: protocol name, level 4, flags (clean session, user name, password), keep-alive,
+    # then the payload: client ID, user name, password.
+    flags = 0x02 | (0x80 if username is not None else 0) | (0x40 if password is not None else 0)
+    payload = string(client_id) + (string(username) if username is not None else b"") \
+        + (string(password) if password is not None else b"")
+    return packet(1, 0, string("MQTT") + bytes([4, flags]) + struct.pack("!H", keepalive) + payload)
 
 
 async def read_packet(reader: asyncio.StreamReader) -> tuple[int, bytes]:
@@ -83,11 +87,11 @@ class Counters:
         self.failed = 0
 
 
-async def session(host: str, port: int, client_id: str, stop: asyncio.Event, counters: Counters,
+async def session(args, client_id: str, counters: Counters,
                   topic: str | None) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
     try:
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 10)
-        writer.write(connect_packet(client_id, 60))
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(args.host, args.port), 10)
+        writer.write(connect_packet(client_id, 60, args.username, args.password))
         kind, body = await asyncio.wait_for(read_packet(reader), 10)
         if kind != 2 or body[1] != 0:
             raise ConnectionError(f"CONNACK {body.hex()}")
@@ -103,7 +107,7 @@ async def session(host: str, port: int, client_id: str, stop: asyncio.Event, cou
 
 
 async def viewer(args, index: int, stop: asyncio.Event, counters: Counters) -> None:
-    opened = await session(args.host, args.port, f"GID_crowd@@@viewer-{index}", stop, counters, f"live/{args.room}")
+    opened = await session(args, f"GID_crowd@@@viewer-{index}", counters, f"live/{args.room}")
     if opened is None:
         return
     reader, writer = opened
@@ -127,7 +131,7 @@ async def viewer(args, index: int, stop: asyncio.Event, counters: Counters) -> N
 
 
 async def commenter(args, index: int, stop: asyncio.Event, counters: Counters) -> None:
-    opened = await session(args.host, args.port, f"GID_crowd@@@commenter-{index}", stop, counters, None)
+    opened = await session(args, f"GID_crowd@@@commenter-{index}", counters, None)
     if opened is None:
         return
     reader, writer = opened
@@ -196,6 +200,8 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--commenters", type=int, default=10)
     parser.add_argument("--rate", type=float, default=20, help="comments per second, all commenters together")
     parser.add_argument("--duration", type=float, default=60, help="seconds, at most 3600")
+    parser.add_argument("--username", help="for a broker that refuses anonymous clients, e.g. 'Token|KEY|INSTANCE'")
+    parser.add_argument("--password", help="e.g. the token password scripts/demo.sh prints")
     parser.add_argument("--allow-remote", action="store_true", help="allow a broker that is not on loopback")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()

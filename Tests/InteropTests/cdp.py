@@ -172,6 +172,7 @@ class Browser:
     def new_page(self, url: str, *, width: int = 1280, height: int = 800, mobile: bool = False) -> Page:
         target = self.browser.call("Target.createTarget", url="about:blank")["targetId"]
         page = Page(f"ws://127.0.0.1:{self.port}/devtools/page/{target}")
+        page.target_id = target
         self.pages.append(page)
         page.call("Network.enable")
         page.call("Page.enable")
@@ -181,6 +182,12 @@ class Browser:
         page.call("Page.navigate", url=url)
         page.event("Page.loadEventFired")
         return page
+
+    def close_page(self, page: Page) -> None:
+        """Closes a window as a person would: the page's WebSocket ends without an MQTT DISCONNECT."""
+        self.browser.call("Target.closeTarget", targetId=page.target_id)
+        self.pages.remove(page)
+        page.close()
 
     def close(self) -> None:
         for page in self.pages:

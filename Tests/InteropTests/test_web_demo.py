@@ -241,3 +241,80 @@ def test_page_reconnects_after_a_broker_restart_and_resubscribes(broker_factory,
     publisher = second.client(V5)
     publisher.publish(f"chat/{room}", "after the restart", qos=1, retain=True)
     page.wait_for(chat_log_has("after the restart"), what="a message after the restart")
+
+
+@pytest.fixture
+def demo_with_backend(tmp_path):
+    """scripts/demo.sh on free loopback ports with the debug binaries: the broker in token mode and
+    the chat backend. Stopped by its PID (its trap stops the broker and the backend by theirs)."""
+    from conftest import SWIFTLET_BIN
+    bin_dir = Path(SWIFTLET_BIN).parent
+    if not (bin_dir / "chat-backend").exists():
+        pytest.fail(f"chat-backend is not built next to {SWIFTLET_BIN}")
+    ports = {name: free_port() for name in ("MQTT_PORT", "HTTP_PORT", "ADMIN_PORT", "BACKEND_PORT")}
+    env = {**__import__("os").environ, **{k: str(v) for k, v in ports.items()},
+           "BIN_DIR": str(bin_dir), "DEMO_HOST": "127.0.0.1", "DEMO_STATE": str(tmp_path / "demo")}
+    proc = subprocess.Popen(["bash", str(REPO_ROOT / "scripts" / "demo.sh")], env=env, cwd=REPO_ROOT,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    crowd_command = None
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if "python3 scripts/demo-crowd.py" in line:
+                crowd_command = line.strip()
+            if "Ctrl-C stops the demo" in line:
+                break
+        else:
+            pytest.fail("scripts/demo.sh ended early:\n" + "".join(lines[-40:]))
+        # Keep reading, so the demo never blocks on a full pipe.
+        import threading
+        threading.Thread(target=lambda: [lines.append(l) for l in proc.stdout], daemon=True).start()
+        yield {**ports, "crowd": crowd_command, "lines": lines}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+def test_demo_script_with_chat_backend_tokens_history_presence_and_moderation(demo_with_backend, browser):
+    ports = demo_with_backend
+    url = (f"http://127.0.0.1:{ports['HTTP_PORT']}/?backend=http://127.0.0.1:{ports['BACKEND_PORT']}")
+    room = "b" + uuid.uuid4().hex[:6]
+    alice = browser.new_page(url)
+    bob = browser.new_page(url)
+    join(alice, "alice", room)
+    join(bob, "bob", room)
+    # Token mode: the page got its credentials from the backend (the broker refuses anonymous clients).
+    assert alice.evaluate("document.body.dataset.backend") == "on"
+    assert "token mode" in alice.evaluate("document.getElementById('mode').textContent")
+
+    # Presence from status events: both nicknames, in both windows.
+    bob.wait_for("[...document.querySelectorAll('#online li')].map(e => e.textContent).join(',')"
+                 " === 'alice,bob (you)'", what="both users in bob's online list")
+
+    # Chat goes through the backend, which masks banned words and keeps history.
+    send_chat(alice, "no spam here")
+    bob.wait_for(chat_log_has("no **** here"), what="the moderated message in bob's window")
+    assert bob.evaluate(chat_log_has("no spam here")) is False
+
+    carol = browser.new_page(url)
+    join(carol, "carol", room)
+    carol.wait_for("[...document.querySelectorAll('#chat-log li.history .text')].some(e => e.textContent === 'no **** here')",
+                   what="history in a window that joined later")
+
+    # Bob leaves: the backend's online list drops him.
+    browser.close_page(bob)
+    alice.wait_for("![...document.querySelectorAll('#online li')].some(e => e.textContent.startsWith('bob'))",
+                   timeout=20, what="bob to leave alice's online list")
+
+    # The crowd command the script printed works against the token-mode broker.
+    assert ports["crowd"], "scripts/demo.sh printed no crowd command"
+    command = ports["crowd"].replace("python3", sys.executable, 1).split(" ", 1)
+    crowd = subprocess.run(f"{command[0]} {command[1]} --viewers 5 --commenters 1 --rate 5 --duration 1",
+                           shell=True, cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    assert crowd.returncode == 0, crowd.stdout + crowd.stderr
