@@ -8,11 +8,11 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 //===----------------------------------------------------------------------===//
-import Crypto
 import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import SwiftletAuth
 
 /// One signed request to the broker's admin API (docs/admin-api.md), on a connection of its own.
 ///
@@ -41,7 +41,8 @@ struct AdminAPIConnection: Sendable {
         headers.add(name: "X-Swiftlet-Timestamp", value: timestamp)
         headers.add(
             name: "X-Swiftlet-Signature",
-            value: Self.signature(secret: secretKey, method: method.rawValue, target: target, timestamp: timestamp, body: body))
+            value: RequestSignature.signature(
+                secret: secretKey, method: method.rawValue, target: target, timestamp: timestamp, body: body))
         headers.add(name: "Content-Length", value: String(body.count))
         headers.add(name: "Connection", value: "close")
         if !body.isEmpty { headers.add(name: "Content-Type", value: "application/json") }
@@ -76,17 +77,6 @@ struct AdminAPIConnection: Sendable {
             channel.close(promise: nil)
         }
         return try await promise.futureResult.get()
-    }
-
-    /// docs/admin-api.md "Authentication": Base64(HMAC-SHA256(secret, METHOD \n TARGET \n TIMESTAMP \n hex(SHA256(body)))).
-    static func signature(secret: String, method: String, target: String, timestamp: String, body: [UInt8]) -> String {
-        let bodyHash = SHA256.hash(data: body).map { byte in
-            let digits = Array("0123456789abcdef")
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
-        }.joined()
-        let canonical = method + "\n" + target + "\n" + timestamp + "\n" + bodyHash
-        let code = HMAC<SHA256>.authenticationCode(for: Array(canonical.utf8), using: SymmetricKey(data: Array(secret.utf8)))
-        return Data(code).base64EncodedString()
     }
 
     /// `text` as one percent-encoded path segment (RFC 3986 §3.3): unreserved characters stay.

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 import Crypto
 import Foundation
+import SwiftletAuth
 import SwiftletBroker
 import Testing
 
@@ -40,7 +41,7 @@ struct AdminAuthenticatorTests {
         [
             "X-Swiftlet-AccessKey": key,
             "X-Swiftlet-Timestamp": String(timestamp),
-            "X-Swiftlet-Signature": AdminAuthenticator.signature(
+            "X-Swiftlet-Signature": RequestSignature.signature(
                 secret: secret, method: method, target: target, timestamp: String(timestamp), body: body),
         ]
     }
@@ -58,7 +59,7 @@ struct AdminAuthenticatorTests {
 
     @Test("the canonical request is METHOD, target, timestamp and the body's SHA-256 in hex")
     func canonical() {
-        let text = AdminAuthenticator.canonicalRequest(
+        let text = RequestSignature.canonicalRequest(
             method: "POST", target: "/api/v1/publish?x=1", timestamp: "42", body: Array("{}".utf8))
         #expect(text == "POST\n/api/v1/publish?x=1\n42\n44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a")
     }

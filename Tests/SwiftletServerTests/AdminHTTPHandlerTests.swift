@@ -12,6 +12,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOEmbedded
+import SwiftletAuth
 import SwiftletBroker
 import Testing
 
@@ -111,7 +112,7 @@ struct AdminHTTPHandlerTests {
             AccessKey(id: "backend", secret: "s3cret", role: .cloud), AccessKey(id: "dev", secret: "d3v", role: .device),
         ])
         for (key, secret, status) in [("backend", "s3cret", 200), ("dev", "d3v", 403)] {
-            let signature = AdminAuthenticator.signature(
+            let signature = RequestSignature.signature(
                 secret: secret, method: "GET", target: "/api/v1/rooms", timestamp: String(Self.now), body: [])
             let response = try exchange(
                 channel,

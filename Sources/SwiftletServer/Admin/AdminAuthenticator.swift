@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 import Crypto
 import Foundation
+import SwiftletAuth
 import SwiftletBroker
 
 /// Checks the credentials of an `/api/v1/` request (docs/admin-api.md, "Authentication").
@@ -83,7 +84,7 @@ package struct AdminAuthenticator: Sendable {
         else {
             return .unauthorized("\(Self.signatureHeader) must be Base64")
         }
-        let canonical = Self.canonicalRequest(method: method, target: target, timestamp: timestampText, body: body)
+        let canonical = RequestSignature.canonicalRequest(method: method, target: target, timestamp: timestampText, body: body)
         let valid = HMAC<SHA256>.isValidAuthenticationCode(
             signature, authenticating: Array(canonical.utf8), using: SymmetricKey(data: Array(key.secret.utf8)))
         guard valid else { return .unauthorized("bad signature") }
@@ -100,36 +101,7 @@ package struct AdminAuthenticator: Sendable {
         // Digests of equal length compared in constant time: neither the token's bytes nor its
         // length leak through timing.
         let given = SHA256.hash(data: Array(parts[1].trimmingCharacters(in: .whitespaces).utf8))
-        guard Self.constantTimeEquals(Array(given), expected) else { return .unauthorized("bad credentials") }
+        guard constantTimeEquals(Array(given), expected) else { return .unauthorized("bad credentials") }
         return .accepted(principal: "admin-token")
-    }
-
-    /// METHOD \n PATH_WITH_QUERY \n TIMESTAMP \n hex(SHA256(body)): what a request signs.
-    package static func canonicalRequest(
-        method: String, target: String, timestamp: String, body: some Collection<UInt8>
-    ) -> String {
-        let digest = SHA256.hash(data: Array(body))
-        let hex = digest.map { byte in
-            let digits = Array("0123456789abcdef")
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
-        }.joined()
-        return method + "\n" + target + "\n" + timestamp + "\n" + hex
-    }
-
-    /// The signature a client sends, for tests and tools.
-    package static func signature(
-        secret: String, method: String, target: String, timestamp: String, body: some Collection<UInt8>
-    ) -> String {
-        let canonical = canonicalRequest(method: method, target: target, timestamp: timestamp, body: body)
-        let code = HMAC<SHA256>.authenticationCode(
-            for: Array(canonical.utf8), using: SymmetricKey(data: Array(secret.utf8)))
-        return Data(code).base64EncodedString()
-    }
-
-    private static func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
-        guard lhs.count == rhs.count else { return false }
-        var difference: UInt8 = 0
-        for index in lhs.indices { difference |= lhs[index] ^ rhs[index] }
-        return difference == 0
     }
 }
