@@ -193,7 +193,7 @@ function showPresence(users) {
     return item;
   }));
   $('online-count').textContent = String(users.length);
-  $('viewer-count').textContent = `${users.length} watching`;
+  $('viewer-count').textContent = `${users.length} online`;
 }
 
 // MARK: - The bullet screen
