@@ -60,12 +60,13 @@ package final class BrokerServer: Sendable {
         if let address = configuration.mqtt {
             try listen("mqtt", address) {
                 MQTTListener.bind(
-                    address: address, tls: nil, commonNameAsUsername: false, broker: broker, group: group,
-                    logger: logger)
+                    address: address, tls: nil, commonNameAsUsername: false,
+                    authenticationModes: configuration.authenticationModes(of: "mqtt"), broker: broker,
+                    group: group, logger: logger)
             }
         }
         if let address = configuration.http {
-            let settings = httpSettings()
+            let settings = httpSettings(listener: "http")
             try listen("http", address) {
                 HTTPListener.bind(
                     address: address, settings: settings, tls: nil, broker: broker, group: group, logger: logger)
@@ -93,12 +94,13 @@ package final class BrokerServer: Sendable {
         if let address = configuration.mqtts {
             try listen("mqtts", address) {
                 MQTTListener.bind(
-                    address: address, tls: tlsContext, commonNameAsUsername: commonNameAsUsername, broker: broker,
+                    address: address, tls: tlsContext, commonNameAsUsername: commonNameAsUsername,
+                    authenticationModes: configuration.authenticationModes(of: "mqtts"), broker: broker,
                     group: group, logger: logger)
             }
         }
         if let address = configuration.https {
-            let settings = httpSettings()
+            let settings = httpSettings(listener: "https")
             try listen("https", address) {
                 HTTPListener.bind(
                     address: address, settings: settings, tls: tlsContext, broker: broker, group: group,
@@ -115,7 +117,7 @@ package final class BrokerServer: Sendable {
         logger.notice("listening \(name) on \(bound)")
     }
 
-    private func httpSettings() -> HTTPListener.Settings {
+    private func httpSettings(listener: String) -> HTTPListener.Settings {
         var deflate = PerMessageDeflateNegotiation.Configuration()
         deflate.isEnabled = configuration.wsDeflate
         deflate.minimumMessageSizeToCompress = configuration.wsDeflateMinimumSize
@@ -123,7 +125,8 @@ package final class BrokerServer: Sendable {
         return HTTPListener.Settings(
             handshake: WebSocketHandshake.Configuration(path: configuration.wsPath),
             deflate: deflate,
-            staticFiles: StaticFileHandler.Configuration(root: configuration.webRoot))
+            staticFiles: StaticFileHandler.Configuration(root: configuration.webRoot),
+            authenticationModes: configuration.authenticationModes(of: listener))
     }
 
     /// The ports the listeners are bound to, by name (`mqtt`, `http`, `admin`, `mqtts`, `https`).

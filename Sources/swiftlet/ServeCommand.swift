@@ -155,6 +155,18 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .long, help: "Revoked tokens remembered until they expire (default 100000).")
     var maxRevokedTokens: String?
 
+    @Option(name: .long, help: "Authentication modes of the mqtt listener: all (default), or a list of anonymous,password,signature,device-credential,token,certificate.")
+    var mqttAuth: String?
+
+    @Option(name: .long, help: "Authentication modes of the mqtts listener (as --mqtt-auth).")
+    var mqttsAuth: String?
+
+    @Option(name: .long, help: "Authentication modes of MQTT over WebSocket on the http listener (as --mqtt-auth).")
+    var httpAuth: String?
+
+    @Option(name: .long, help: "Authentication modes of MQTT over WebSocket on the https listener (as --mqtt-auth).")
+    var httpsAuth: String?
+
     /// Defaults, then the config file, then flags.
     func resolve() throws(ConfigurationError) -> ServerConfiguration {
         var configuration = ServerConfiguration()
@@ -173,6 +185,7 @@ struct ServerOptions: ParsableArguments {
             ("topic-alias-maximum", topicAliasMaximum), ("max-session-expiry", maxSessionExpiry),
             ("max-rooms", maxRooms), ("slow-consumer-policy", slowConsumerPolicy), ("instance-id", instanceId), ("status-events", statusEvents), ("acl-default", aclDefault),
             ("password-file", passwordFile), ("token-expire-notice", tokenExpireNotice), ("max-revoked-tokens", maxRevokedTokens),
+            ("mqtt-auth", mqttAuth), ("mqtts-auth", mqttsAuth), ("http-auth", httpAuth), ("https-auth", httpsAuth),
         ] + room.map { ("room", $0) } + accessKey.map { ("access-key", $0) } + acl.map { ("acl", $0) }
         for case (let key, let value?) in flags {
             try configuration.apply(key: key, value: value)

@@ -26,7 +26,7 @@ import pytest
 
 import wire
 from conftest import SWIFTLET_BIN
-from helpers import V311, V5, VERSION_NAMES, unique
+from helpers import V311, V5, VERSION_NAMES, MqttClient, unique
 
 pytestmark = pytest.mark.swiftlet_only
 
@@ -165,3 +165,28 @@ def test_acl_rules_with_group_placeholder(broker_factory):
     assert member.expect_publish().payload == b"hello group"
     old = broker.raw_connected("GROUPB@@@" + unique("old"), version=V311)
     assert old.subscribe([("chat/GROUPA/room", 1)]).codes == [0x80]
+
+
+@pytest.mark.swiftlet_only
+def test_modes_per_listener(broker_factory):
+    """DESIGN §6: modes combinable per listener. TCP takes tokens only; WebSocket takes everything."""
+    b = broker_factory(*KEYS, "--mqtt-auth", "token")
+    client_id = "GID_chat@@@" + unique("phone")
+    signed = signature("dev-secret", client_id)
+    # Anonymous access is on for the broker, but not on this listener: 0x87 / return code 5.
+    assert connack_code(b, V5, unique("anon"), None, None) == 0x87
+    assert connack_code(b, V311, unique("anon"), None, None) == 5
+    assert connack_code(b, V5, client_id, "Signature|DEV|inst", signed.encode()) == 0x87
+    token = cli_token("--filter", "room/#", "--actions", "RW")["token"]
+    tcp = b.client(V5, client_id, username="Token|DEV|inst", password="RW|" + token)
+    assert tcp.subscribe("room/1", qos=1) == [1]
+    # The same signature is good on the WebSocket listener, which allows every mode.
+    ws = MqttClient(b.host, b.listener_port("http"), V5, client_id + "-ws", connect=False, transport="websockets",
+                    username="Signature|DEV|inst", password=signature("dev-secret", client_id + "-ws"))
+    try:
+        ws.connect()
+        ws.publish("room/1", b"from the browser side", qos=1)
+        assert tcp.get_message().payload == b"from the browser side"
+    finally:
+        ws.close()
+    assert any("signature authentication is not enabled on this listener" in line for line in b.log_since(0))

@@ -215,4 +215,49 @@ struct AuthenticationTests {
         try client.expectDisconnect(.notAuthorized)
         #expect(broker.stats[.tokensExpiredInSession] == 1)
     }
+
+    @Test("Modes per listener: a credential of a mode the listener does not allow is refused 0x87")
+    func listenerModes() throws {
+        let auth = authenticator(anonymous: true)
+        let signed = password(Signature.password(secretKey: "device-secret", clientID: "GID@@@phone"))
+        let tokenPassword = password("RW|" + (try token(filters: ["a/#"])))
+        let tokenOnly: AuthenticationModes = .token
+        guard case .refused(.notAuthorized, let reason) = auth.authenticate(
+            clientID: "GID@@@phone", username: "Signature|DEV|inst", password: signed, now: WallClock.now(),
+            modes: tokenOnly)
+        else {
+            Issue.record("signature accepted on a token-only listener")
+            return
+        }
+        #expect(reason == "signature authentication is not enabled on this listener")
+        #expect(
+            auth.authenticate(clientID: "c", username: nil, password: nil, now: 0, modes: tokenOnly)
+                == .refused(.notAuthorized, "anonymous authentication is not enabled on this listener"))
+        // A plain user name without a password file is anonymous access with a name.
+        #expect(
+            auth.authenticate(clientID: "c", username: "bob", password: nil, now: 0, modes: tokenOnly)
+                == .refused(.notAuthorized, "anonymous authentication is not enabled on this listener"))
+        guard case .accepted = auth.authenticate(
+            clientID: "c", username: "Token|DEV|inst", password: tokenPassword, now: WallClock.now(), modes: tokenOnly)
+        else {
+            Issue.record("token refused on a token-only listener")
+            return
+        }
+        // A listener only narrows: anonymous on the listener does not open a broker that refuses it.
+        #expect(
+            authenticator(anonymous: false).authenticate(clientID: "c", username: nil, password: nil, now: 0, modes: .all)
+                == .refused(.notAuthorized, "anonymous access is disabled"))
+    }
+
+    @Test("Mode lists: all, or names separated by commas; unknown names and empty lists are refused")
+    func modeLists() {
+        #expect(AuthenticationModes(list: "all") == .all)
+        #expect(AuthenticationModes(list: " token , signature ") == [.token, .signature])
+        #expect(AuthenticationModes(list: "device-credential,certificate") == [.deviceCredential, .certificate])
+        #expect(AuthenticationModes(list: "") == nil)
+        #expect(AuthenticationModes(list: ",") == nil)
+        #expect(AuthenticationModes(list: "token,tokens") == nil)
+        #expect(AuthenticationModes([.token, .anonymous]).description == "anonymous,token")
+        #expect(AuthenticationModes.all.description == "all")
+    }
 }

@@ -113,6 +113,16 @@ let settingCases: [SettingCase] = [
         $0.broker.tokenExpireNotice = .seconds(90)
     },
     SettingCase("max-revoked-tokens", "10", range: 1...10_000_000) { $0.broker.maxRevokedTokens = 10 },
+    SettingCase("mqtt-auth", "token, signature", malformed: ["", ",", "tokens", "token,nope", "none"]) {
+        $0.listenerAuthentication["mqtt"] = [.token, .signature]
+    },
+    SettingCase("mqtts-auth", "certificate", malformed: ["", "cert", "ALL"]) {
+        $0.listenerAuthentication["mqtts"] = .certificate
+    },
+    SettingCase("http-auth", "token", malformed: ["", "websocket"]) { $0.listenerAuthentication["http"] = .token },
+    SettingCase("https-auth", "device-credential,token", malformed: ["", "device_credential"]) {
+        $0.listenerAuthentication["https"] = [.deviceCredential, .token]
+    },
 ]
 
 /// Field-by-field equality; `ServerConfiguration` itself is not `Equatable`.

@@ -45,15 +45,21 @@ package struct Authenticator: Sendable {
     ///   - clientID: the client identifier as sent in CONNECT (what a signature signs).
     ///   - now: seconds since 1970, for token expiry.
     ///   - isRevoked: whether a token was revoked (the broker's ``TokenRevocationList``).
+    ///   - modes: what the client's listener allows (DESIGN §6: combinable per listener).
     package func authenticate(
         clientID: String, username: String?, password: ByteBuffer?, now: UInt64,
+        modes: AuthenticationModes = .all,
         isRevoked: (AccessToken) -> Bool = { _ in false }
     ) -> Result {
         guard let username else {
-            return allowAnonymous ? .accepted(.anonymous) : .refused(.notAuthorized, "anonymous access is disabled")
+            guard allowAnonymous else { return .refused(.notAuthorized, "anonymous access is disabled") }
+            return modes.contains(.anonymous) ? .accepted(.anonymous) : Self.notOnThisListener(.anonymous)
         }
         guard let credential = ClientCredential(username: username) else {
             return .refused(.badUserNameOrPassword, "malformed credential user name")
+        }
+        if let mode = Self.mode(of: credential, passwordFile: passwordFile != nil), !modes.contains(mode) {
+            return Self.notOnThisListener(mode)
         }
         let passwordBytes = password.map { Array($0.readableBytesView) } ?? []
         switch credential {
@@ -126,6 +132,22 @@ package struct Authenticator: Sendable {
             grants.append(TokenGrant(token, actions: actions))
         }
         return .granted(grants)
+    }
+
+    /// The mode a credential uses: a plain user name is `password` with a password file and
+    /// `anonymous` (with a name) without one.
+    private static func mode(of credential: ClientCredential, passwordFile: Bool) -> AuthenticationModes? {
+        switch credential {
+        case .plain: passwordFile ? .password : .anonymous
+        case .signature: .signature
+        case .deviceCredential: .deviceCredential
+        case .token: .token
+        }
+    }
+
+    /// 0x87 Not authorized (3.1.1: 5): the credentials may be fine, but not on this listener.
+    private static func notOnThisListener(_ mode: AuthenticationModes) -> Result {
+        .refused(.notAuthorized, "\(mode.name) authentication is not enabled on this listener")
     }
 
     private func instanceMatches(_ instance: String) -> Bool {

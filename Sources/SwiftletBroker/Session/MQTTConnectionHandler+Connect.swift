@@ -142,14 +142,14 @@ extension MQTTConnectionHandler {
             refuseConnect(.connectionRateExceeded, reasonString: "too many failed authentication attempts")
             return false
         }
-        if let commonName = certificateUsername?() {
+        if authenticationModes.contains(.certificate), let commonName = certificateUsername?() {
             // TLS verified the client's certificate: that is the authentication (DESIGN §6).
             identity = ClientIdentity(kind: .certificate(commonName: commonName), role: .device, grants: nil)
             return true
         }
         switch broker.authenticator.authenticate(
             clientID: connect.clientID, username: connect.username, password: connect.password, now: WallClock.now(),
-            isRevoked: broker.revokedTokens.isRevoked)
+            modes: authenticationModes, isRevoked: broker.revokedTokens.isRevoked)
         {
         case .accepted(let identity):
             self.identity = identity

@@ -99,6 +99,8 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     /// Set by TLS listeners with \`tls-cn-as-username\`: the common name of the client's verified
     /// certificate, which then stands for the CONNECT user name.
     package var certificateUsername: (() -> String?)?
+    /// Set by the listener: the authentication modes it allows (`mqtt-auth`, `http-auth`, …).
+    package var authenticationModes: AuthenticationModes = .all
 
     var needsFlush = false
     /// The channel's writability as its events last told it. Read on every delivery, so it is

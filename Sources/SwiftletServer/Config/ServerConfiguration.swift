@@ -46,6 +46,9 @@ package struct ServerConfiguration: Sendable, Equatable {
     package var tlsCommonNameAsUsername = false
     /// Where ``BrokerConfiguration/passwordFile`` was read from, for the startup log.
     package var passwordFilePath: String?
+    /// Authentication modes by listener name (`mqtt`, `mqtts`, `http`, `https`); a listener not
+    /// named allows every mode the broker's configuration allows.
+    package var listenerAuthentication: [String: AuthenticationModes] = [:]
     package var logLevel: Logger.Level = .info
     /// Event loop threads; default one per core (DESIGN §4.1).
     package var threads: Int = System.coreCount
@@ -129,6 +132,10 @@ extension ServerConfiguration {
         ConfigurationSetting(key: "allow-anonymous", help: "accept clients without credentials (true/false)") { config, value throws(ConfigurationError) in
             config.broker.allowAnonymous = try boolean("allow-anonymous", value)
         },
+        listenerAuthenticationSetting("mqtt"),
+        listenerAuthenticationSetting("mqtts"),
+        listenerAuthenticationSetting("http"),
+        listenerAuthenticationSetting("https"),
         ConfigurationSetting(key: "max-packet-size", help: "largest MQTT packet accepted, in bytes") { config, value throws(ConfigurationError) in
             // Below the protocol's 268,435,455-byte ceiling, leaving room for the properties the broker adds
             // when it forwards a message (expiry, subscription identifiers).
@@ -301,6 +308,26 @@ extension ServerConfiguration {
             throw ConfigurationError("\(key): expected a duration such as 300s, 5m or 1h within \(range.upperBound) s, got '\(value)'")
         }
         return total
+    }
+
+    /// `mqtt-auth`, `mqtts-auth`, `http-auth`, `https-auth`: what a listener's clients may
+    /// authenticate with (DESIGN §6: modes, combinable per listener).
+    private static func listenerAuthenticationSetting(_ listener: String) -> ConfigurationSetting {
+        let key = "\(listener)-auth"
+        let names = AuthenticationModes.names.map(\.name).joined(separator: ",")
+        return ConfigurationSetting(
+            key: key, help: "authentication modes of the \(listener) listener: all, or a list of \(names)"
+        ) { config, value throws(ConfigurationError) in
+            guard let modes = AuthenticationModes(list: value) else {
+                throw ConfigurationError("\(key): '\(value)' is not 'all' or a comma-separated list of \(names)")
+            }
+            config.listenerAuthentication[listener] = modes
+        }
+    }
+
+    /// The authentication modes of a listener (`mqtt`, `mqtts`, `http`, `https`).
+    package func authenticationModes(of listener: String) -> AuthenticationModes {
+        listenerAuthentication[listener] ?? .all
     }
 
     private static func boolean(_ key: String, _ value: String) throws(ConfigurationError) -> Bool {

@@ -23,6 +23,8 @@ enum HTTPListener {
         var handshake: WebSocketHandshake.Configuration
         var deflate: PerMessageDeflateNegotiation.Configuration
         var staticFiles: StaticFileHandler.Configuration
+        /// What MQTT-over-WebSocket clients of this listener may authenticate with.
+        var authenticationModes: AuthenticationModes = .all
     }
 
     static func bind(
@@ -39,7 +41,8 @@ enum HTTPListener {
         // One upgrader for all connections: it holds only configuration.
         let upgrader = MQTTWebSocketUpgrader(
             handshake: settings.handshake, deflate: settings.deflate, broker: broker,
-            transport: transport, resources: registry, logger: logger)
+            transport: transport, authenticationModes: settings.authenticationModes, resources: registry,
+            logger: logger)
         return ServerBootstrap.swiftletListener(group: group, outboundLimit: outboundLimit)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

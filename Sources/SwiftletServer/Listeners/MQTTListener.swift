@@ -20,6 +20,7 @@ enum MQTTListener {
         address: ListenAddress,
         tls: NIOSSLContext?,
         commonNameAsUsername: Bool,
+        authenticationModes: AuthenticationModes,
         broker: Broker,
         group: any EventLoopGroup,
         logger: Logger
@@ -32,6 +33,7 @@ enum MQTTListener {
                     let pipeline = channel.pipeline.syncOperations
                     let handler = MQTTConnectionHandler(
                         broker: broker, transport: tls == nil ? "tcp" : "tls", logger: logger)
+                    handler.authenticationModes = authenticationModes
                     if let tls {
                         // TLS as a wrapper in front of the same byte path (STYLE §1.1).
                         try pipeline.addHandler(NIOSSLServerHandler(context: tls))

@@ -27,6 +27,7 @@ struct MQTTWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
     let deflate: PerMessageDeflateNegotiation.Configuration
     let broker: Broker
     let transport: String
+    let authenticationModes: AuthenticationModes
     let resources: WebSocketLoopResourcesRegistry
     let logger: Logger
     /// `logger` with the transport in its metadata, made once: a logger with metadata of its own
@@ -38,6 +39,7 @@ struct MQTTWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
         deflate: PerMessageDeflateNegotiation.Configuration,
         broker: Broker,
         transport: String,
+        authenticationModes: AuthenticationModes = .all,
         resources: WebSocketLoopResourcesRegistry,
         logger: Logger
     ) {
@@ -45,6 +47,7 @@ struct MQTTWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
         self.deflate = deflate
         self.broker = broker
         self.transport = transport
+        self.authenticationModes = authenticationModes
         self.resources = resources
         self.logger = logger
         var bridgeLogger = logger
@@ -86,6 +89,7 @@ struct MQTTWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
             resources: resources.resources(for: context.eventLoop),
             logger: bridgeLogger)
         let mqtt = MQTTConnectionHandler(broker: broker, transport: transport, logger: logger)
+        mqtt.authenticationModes = authenticationModes
         return context.eventLoop.makeCompletedFuture {
             try context.pipeline.syncOperations.addHandlers([bridge, mqtt])
         }
