@@ -32,6 +32,20 @@ public struct CloudToken: Sendable, Codable, Equatable {
     public var password: String
 }
 
+/// A device's own credential for `DeviceCredential` mode (docs/authentication.md "Device credentials").
+public struct CloudDeviceCredential: Sendable, Codable, Equatable {
+    /// The access key the device secret derives from.
+    public var accessKeyId: String
+    /// The client ID the credential signs for.
+    public var clientId: String
+    /// The device's secret: give it to the device, which signs its CONNECT with it.
+    public var deviceSecretKey: String
+    /// `DeviceCredential|{accessKeyId}|{instanceId}`.
+    public var username: String
+    /// Base64(HMAC-SHA1(deviceSecretKey, clientId)).
+    public var password: String
+}
+
 /// What the broker knows about a token (`POST /api/v1/tokens/query`).
 public struct CloudTokenStatus: Sendable, Codable, Equatable {
     /// Signed by a configured key, not expired and not revoked.
@@ -96,6 +110,19 @@ extension CloudClient {
         struct Body: Encodable { var token: String }
         let response = try await admin().request(.POST, "/api/v1/tokens/query", body: try Self.encode(Body(token: token)))
         return try Self.decode(CloudTokenStatus.self, from: response, expecting: .ok)
+    }
+
+    /// A device's own credential (`POST /api/v1/device-credentials`): the device signs with a secret derived for
+    /// its client ID, so one leaked device secret signs for that device only.
+    ///
+    /// - Parameters:
+    ///   - clientID: The client ID the device will connect with.
+    ///   - accessKeyID: The access key the secret derives from; this client's key when nil.
+    public func deviceCredential(clientID: String, accessKeyID: String? = nil) async throws -> CloudDeviceCredential {
+        struct Body: Encodable { var accessKeyId: String; var clientId: String }
+        let body = Body(accessKeyId: accessKeyID ?? configuration.accessKeyID, clientId: clientID)
+        let response = try await admin().request(.POST, "/api/v1/device-credentials", body: try Self.encode(body))
+        return try Self.decode(CloudDeviceCredential.self, from: response, expecting: .created)
     }
 
     /// Whether a client is connected now.

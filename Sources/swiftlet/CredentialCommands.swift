@@ -30,8 +30,10 @@ struct SignCommand: ParsableCommand {
         commandName: "sign",
         abstract: "Print the MQTT user name and password of a signature-mode client.",
         discussion: """
-            The password is Base64(HMAC-SHA1(SecretKey, ClientId)). With --device the user name
-            is DeviceCredential|KEY|INSTANCE (a per-device key) instead of Signature|KEY|INSTANCE.
+            The password is Base64(HMAC-SHA1(SecretKey, ClientId)). With --device it is a device
+            credential: the user name is DeviceCredential|KEY|INSTANCE and the HMAC is keyed with the
+            device's own secret, derived from the key's secret and the client ID (printed as
+            'device secret', for the device to keep; docs/authentication.md).
             """
     )
 
@@ -44,12 +46,17 @@ struct SignCommand: ParsableCommand {
     var device = false
 
     func run() throws {
-        let credential: ClientCredential =
-            device
-            ? .deviceCredential(deviceAccessKeyID: key.accessKey, instanceID: key.instance)
-            : .signature(accessKeyID: key.accessKey, instanceID: key.instance)
+        guard device else {
+            let credential = ClientCredential.signature(accessKeyID: key.accessKey, instanceID: key.instance)
+            print("username: \(credential.username)")
+            print("password: \(Signature.password(secretKey: key.secretKey, clientID: clientId))")
+            return
+        }
+        let credential = ClientCredential.deviceCredential(deviceAccessKeyID: key.accessKey, instanceID: key.instance)
+        let deviceSecret = DeviceSecret.derive(accessKeySecret: key.secretKey, clientID: clientId)
         print("username: \(credential.username)")
-        print("password: \(Signature.password(secretKey: key.secretKey, clientID: clientId))")
+        print("password: \(Signature.password(secretKey: deviceSecret, clientID: clientId))")
+        print("device secret: \(deviceSecret)")
     }
 }
 

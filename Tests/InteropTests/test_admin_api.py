@@ -40,6 +40,7 @@ API_ROUTES = [
     ("POST", "/api/v1/tokens", {"accessKeyId": "DEVICE", "filters": ["t/#"], "actions": "RW", "expiresIn": 600}),
     ("POST", "/api/v1/tokens/revoke", {"token": "not-a-token"}),
     ("POST", "/api/v1/tokens/query", {"token": "not-a-token"}),
+    ("POST", "/api/v1/device-credentials", {"accessKeyId": "DEVICE", "clientId": "GID_x@@@y"}),
     ("GET", "/api/v1/clients", None),
     ("GET", "/api/v1/clients/nobody", None),
     ("DELETE", "/api/v1/clients/nobody", None),
@@ -232,6 +233,22 @@ def test_token_query_and_revoke_of_something_that_is_not_a_token(admin):
     assert status == 400 and json.loads(payload)["error"] == "bad_request"
     status, _, _ = admin.request("POST", "/api/v1/tokens/revoke", {"nothing": 1})
     assert status == 400
+
+
+def test_device_credential_from_the_api_connects_a_paho_client_for_its_client_id_only(admin_broker, admin):
+    client_id = "GID_app@@@" + unique("phone")
+    issued = admin.json("POST", "/api/v1/device-credentials", {"accessKeyId": DEVICE[0], "clientId": client_id},
+                        expect=201)
+    assert issued["username"].startswith(f"DeviceCredential|{DEVICE[0]}|")
+    assert issued["clientId"] == client_id and issued["deviceSecretKey"]
+    device = admin_broker.client(V5, client_id, username=issued["username"], password=issued["password"])
+    assert device.subscribe("news/+", qos=1) == [1]
+    # The same credential under another client ID is refused.
+    other = admin_broker.client(V5, client_id + "-2", username=issued["username"], password=issued["password"],
+                                expect_success=False)
+    assert other.connack[0] == 0x86
+    assert admin.request("POST", "/api/v1/device-credentials", {"accessKeyId": "NOPE", "clientId": "x"})[0] == 400
+    assert admin.request("POST", "/api/v1/device-credentials", {"accessKeyId": DEVICE[0], "clientId": ""})[0] == 400
 
 
 def test_clients_list_and_detail_reflect_connections(admin_broker, admin):

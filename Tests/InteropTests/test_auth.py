@@ -37,6 +37,12 @@ def signature(secret: str, client_id: str) -> str:
     return base64.b64encode(hmac.new(secret.encode(), client_id.encode(), hashlib.sha1).digest()).decode()
 
 
+def device_secret(key_secret: str, client_id: str) -> str:
+    """docs/authentication.md "Device credentials": the device's own secret for one client ID."""
+    digest = hmac.new(key_secret.encode(), b"DeviceCredential\n" + client_id.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
@@ -75,7 +81,8 @@ def test_signature_mode_with_paho(secured, version):
     topic = "chat/" + unique("room")
     sub.subscribe(topic, qos=1)
     pub_id = unique("pub")
-    pub = secured.client(V5, pub_id, username="DeviceCredential|DEV|inst", password=signature("dev-secret", pub_id))
+    pub = secured.client(V5, pub_id, username="DeviceCredential|DEV|inst",
+                         password=signature(device_secret("dev-secret", pub_id), pub_id))
     pub.publish(topic, b"signed hello", qos=1)
     assert sub.get_message().payload == b"signed hello"
 

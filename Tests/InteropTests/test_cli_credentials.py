@@ -42,9 +42,13 @@ def test_sign_matches_pythons_hmac_sha1(client_id):
     assert out == {"username": "Signature|AK1|inst", "password": expected}
 
 
-def test_sign_device_credential_user_name():
+def test_sign_device_credential_derives_the_device_secret():
     result = run("sign", "--access-key", "DAK", "--secret-key", "k", "--client-id", "c", "--device")
-    assert fields(result.stdout)["username"] == "DeviceCredential|DAK|swiftlet"
+    out = fields(result.stdout)
+    assert out["username"] == "DeviceCredential|DAK|swiftlet"
+    secret = base64.urlsafe_b64encode(hmac.new(b"k", b"DeviceCredential\nc", hashlib.sha256).digest()).decode().rstrip("=")
+    assert out["device secret"] == secret
+    assert out["password"] == base64.b64encode(hmac.new(secret.encode(), b"c", hashlib.sha1).digest()).decode()
 
 
 def test_token_prints_a_token_mode_credential():

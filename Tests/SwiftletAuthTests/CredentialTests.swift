@@ -46,6 +46,16 @@ struct CredentialTests {
         #expect(!Signature.isValid(password: Array(password.utf8.dropLast()), secretKey: "Jefe", clientID: "what do ya want for nothing?"))
     }
 
+    @Test("Device secrets: Base64url(HMAC-SHA256(key secret, \"DeviceCredential\\n\" + ClientId)), per client ID")
+    func deviceSecrets() {
+        // Computed with Python's hmac and base64 (docs/authentication.md "Device credentials").
+        let secret = DeviceSecret.derive(accessKeySecret: "device-secret", clientID: "GID@@@phone")
+        #expect(secret == "H6ByLLEh8DS1EM9iGuaAf-gUtoBLfI9lNOj6mDZP_tI")
+        #expect(Signature.password(secretKey: secret, clientID: "GID@@@phone") == "KE8ZbzdInZG+zRzLaTXnaYKWlvg=")
+        #expect(DeviceSecret.derive(accessKeySecret: "device-secret", clientID: "GID@@@phone2") != secret)
+        #expect(DeviceSecret.derive(accessKeySecret: "other-secret", clientID: "GID@@@phone") != secret)
+    }
+
     @Test("Client IDs in the GroupId@@@DeviceId convention")
     func groupedClientID() {
         let grouped = GroupedClientID("GID_chat@@@phone-42")

@@ -63,18 +63,14 @@ struct AuthenticationTests {
         }
     }
 
-    @Test("A cloud key authenticates a cloud client; DeviceCredential uses the same HMAC")
-    func rolesAndDeviceCredentials() {
+    @Test("A cloud key authenticates a cloud client")
+    func roles() {
         let auth = authenticator()
         let cloud = Signature.password(secretKey: "cloud-secret", clientID: "backend-1")
         guard case .accepted(let identity) = auth.authenticate(
             clientID: "backend-1", username: "Signature|CLOUD|inst", password: password(cloud), now: 0)
         else { return #expect(Bool(false)) }
         #expect(identity.role == .cloud)
-        let device = Signature.password(secretKey: "device-secret", clientID: "d1")
-        guard case .accepted = auth.authenticate(
-            clientID: "d1", username: "DeviceCredential|DEV|inst", password: password(device), now: 0)
-        else { return #expect(Bool(false)) }
     }
 
     @Test("Anonymous and plain user names follow allow-anonymous")
@@ -259,5 +255,31 @@ struct AuthenticationTests {
         #expect(AuthenticationModes(list: "token,tokens") == nil)
         #expect(AuthenticationModes([.token, .anonymous]).description == "anonymous,token")
         #expect(AuthenticationModes.all.description == "all")
+    }
+
+    @Test("Device credentials: signed with the device secret of that client ID, always role device")
+    func deviceCredentials() {
+        let auth = authenticator()
+        for key in Self.keys {
+            let deviceSecret = DeviceSecret.derive(accessKeySecret: key.secret, clientID: "GID@@@phone")
+            let good = password(Signature.password(secretKey: deviceSecret, clientID: "GID@@@phone"))
+            #expect(
+                auth.authenticate(clientID: "GID@@@phone", username: "DeviceCredential|\(key.id)|inst", password: good, now: 0)
+                    == .accepted(ClientIdentity(kind: .signed(accessKeyID: key.id), role: .device, grants: nil)))
+            // The same password for another client ID, and the key's own signature, are refused.
+            guard case .refused(.badUserNameOrPassword, _) = auth.authenticate(
+                clientID: "GID@@@other", username: "DeviceCredential|\(key.id)|inst", password: good, now: 0)
+            else {
+                Issue.record("a device credential signed for another client ID")
+                continue
+            }
+            let keySigned = password(Signature.password(secretKey: key.secret, clientID: "GID@@@phone"))
+            guard case .refused(.badUserNameOrPassword, _) = auth.authenticate(
+                clientID: "GID@@@phone", username: "DeviceCredential|\(key.id)|inst", password: keySigned, now: 0)
+            else {
+                Issue.record("DeviceCredential mode took the key's own signature")
+                continue
+            }
+        }
     }
 }

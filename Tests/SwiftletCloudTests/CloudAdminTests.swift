@@ -90,6 +90,20 @@ struct CloudAdminTests {
         }
     }
 
+    @Test("deviceCredential derives a device's secret and its DeviceCredential password")
+    func deviceCredential() async throws {
+        try await Self.withBroker { mqtt, admin in
+            let backend = Self.client(mqtt, admin)
+            let credential = try await backend.deviceCredential(clientID: "GID_app@@@phone-7", accessKeyID: Self.device.0)
+            #expect(credential.username == "DeviceCredential|\(Self.device.0)|test")
+            #expect(credential.clientId == "GID_app@@@phone-7")
+            let other = try await backend.deviceCredential(clientID: "GID_app@@@phone-8", accessKeyID: Self.device.0)
+            #expect(other.deviceSecretKey != credential.deviceSecretKey && other.password != credential.password)
+            #expect(try await backend.deviceCredential(clientID: "GID_app@@@phone-7", accessKeyID: Self.device.0) == credential)
+            await #expect(throws: CloudError.self) { try await backend.deviceCredential(clientID: "x", accessKeyID: "NOPE") }
+        }
+    }
+
     @Test("A wrong secret is refused by the admin API with a CloudError")
     func wrongSecret() async throws {
         try await Self.withBroker { mqtt, admin in

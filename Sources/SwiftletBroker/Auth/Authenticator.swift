@@ -75,7 +75,7 @@ package struct Authenticator: Sendable {
                 return .refused(.badUserNameOrPassword, "unknown user or wrong password")
             }
             return .accepted(ClientIdentity(kind: .password(username: user), role: .device, grants: nil))
-        case .signature(let keyID, let instance), .deviceCredential(let keyID, let instance):
+        case .signature(let keyID, let instance):
             guard let key = keys[keyID], instanceMatches(instance) else {
                 return .refused(.badUserNameOrPassword, "unknown access key or instance")
             }
@@ -83,6 +83,17 @@ package struct Authenticator: Sendable {
                 return .refused(.badUserNameOrPassword, "signature does not match")
             }
             return .accepted(ClientIdentity(kind: .signed(accessKeyID: keyID), role: key.role, grants: nil))
+        case .deviceCredential(let keyID, let instance):
+            guard let key = keys[keyID], instanceMatches(instance) else {
+                return .refused(.badUserNameOrPassword, "unknown access key or instance")
+            }
+            // The device's own secret, derived for this client ID (SwiftletAuth.DeviceSecret): a
+            // device credential is always a device, whatever the role of the key it derives from.
+            let deviceSecret = DeviceSecret.derive(accessKeySecret: key.secret, clientID: clientID)
+            guard Signature.isValid(password: passwordBytes, secretKey: deviceSecret, clientID: clientID) else {
+                return .refused(.badUserNameOrPassword, "device credential does not match")
+            }
+            return .accepted(ClientIdentity(kind: .signed(accessKeyID: keyID), role: .device, grants: nil))
         case .token(let keyID, let instance):
             guard keys[keyID] != nil, instanceMatches(instance) else {
                 return .refused(.badUserNameOrPassword, "unknown access key or instance")

@@ -136,6 +136,8 @@ package final class AdminAPI: Sendable {
             return loop.makeSucceededFuture(revokeToken(request.body))
         case .queryToken:
             return loop.makeSucceededFuture(queryToken(request.body))
+        case .issueDeviceCredential:
+            return loop.makeSucceededFuture(issueDeviceCredential(request.body))
         case .listClients:
             return listClients(query: AdminRouter.queryItems(query), on: loop)
         case .showClient:
@@ -306,6 +308,35 @@ package final class AdminAPI: Sendable {
         case .failure(let error):
             return .json(.ok, TokenStatusBody(invalid: error.description))
         }
+    }
+
+    /// A device's own credential (docs/authentication.md "Device credentials"): its secret is
+    /// derived from the access key's secret and the client ID, so nothing is stored.
+    private func issueDeviceCredential(_ body: ByteBuffer) -> AdminResponse {
+        let request: DeviceCredentialRequestBody
+        switch Self.decode(DeviceCredentialRequestBody.self, body) {
+        case .success(let decoded): request = decoded
+        case .failure(let refusal): return refusal.response
+        }
+        guard let key = broker.configuration.accessKeys.first(where: { $0.id == request.accessKeyId }) else {
+            return .badRequest("accessKeyId: no such access key in the configuration")
+        }
+        // MQTT 5 §1.5.4: a client ID is a UTF-8 string of at most 65,535 bytes; an empty one would be assigned.
+        guard (1...65_535).contains(request.clientId.utf8.count) else {
+            return .badRequest("clientId must be 1 to 65535 bytes")
+        }
+        let deviceSecret = DeviceSecret.derive(accessKeySecret: key.secret, clientID: request.clientId)
+        let credential = ClientCredential.deviceCredential(
+            deviceAccessKeyID: key.id, instanceID: broker.configuration.instanceID ?? "default")
+        logger.info(
+            "device credential issued by the admin API",
+            metadata: ["client.id": "\(request.clientId)", "access.key": "\(key.id)"])
+        return .json(
+            .created,
+            DeviceCredentialBody(
+                accessKeyId: key.id, clientId: request.clientId, deviceSecretKey: deviceSecret,
+                username: credential.username,
+                password: Signature.password(secretKey: deviceSecret, clientID: request.clientId)))
     }
 
     // MARK: - Clients

@@ -264,3 +264,19 @@ struct TokenStatusBody: Encodable {
         self.reason = reason
     }
 }
+
+/// `{"accessKeyId": "…", "clientId": "…"}`: a device credential request.
+struct DeviceCredentialRequestBody: Decodable {
+    var accessKeyId: String
+    var clientId: String
+}
+
+/// A device's credential: its secret (for the device to keep) and the user name and password it
+/// connects with.
+struct DeviceCredentialBody: Encodable {
+    var accessKeyId: String
+    var clientId: String
+    var deviceSecretKey: String
+    var username: String
+    var password: String
+}

@@ -19,6 +19,7 @@ package enum AdminEndpoint: String, Sendable, Hashable, CaseIterable {
     case issueToken
     case revokeToken
     case queryToken
+    case issueDeviceCredential
     case listClients
     case showClient
     case kickClient
@@ -56,6 +57,7 @@ package enum AdminRouter {
         AdminRoute(method: "POST", pattern: "/api/v1/tokens", endpoint: .issueToken),
         AdminRoute(method: "POST", pattern: "/api/v1/tokens/revoke", endpoint: .revokeToken),
         AdminRoute(method: "POST", pattern: "/api/v1/tokens/query", endpoint: .queryToken),
+        AdminRoute(method: "POST", pattern: "/api/v1/device-credentials", endpoint: .issueDeviceCredential),
         AdminRoute(method: "GET", pattern: "/api/v1/clients", endpoint: .listClients),
         AdminRoute(method: "GET", pattern: "/api/v1/clients/{clientId}", endpoint: .showClient),
         AdminRoute(method: "DELETE", pattern: "/api/v1/clients/{clientId}", endpoint: .kickClient),
