@@ -200,6 +200,34 @@ struct AdminHTTPHandlerTests {
         #expect(String(buffer: bytes).contains("request_timeout"))
     }
 
+    @Test("a body that does not end within 10 s of the connection gets 408: no trickled bodies")
+    func bodyTimeout() throws {
+        let channel = try makeChannel()
+        try channel.writeInbound(
+            ByteBuffer(
+                string: "POST /api/v1/publish HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Authorization: Bearer \(Self.token)\r\nContent-Length: 1000\r\n\r\n{\"topic\""))
+        channel.embeddedEventLoop.advanceTime(by: .seconds(9))
+        try channel.writeInbound(ByteBuffer(string: ":"))
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+        var bytes = ByteBuffer()
+        while var part = try channel.readOutbound(as: ByteBuffer.self) { bytes.writeBuffer(&part) }
+        #expect(String(buffer: bytes).hasPrefix("HTTP/1.1 408 Request Timeout\r\n"))
+    }
+
+    @Test("a POST without Content-Type (or with an empty one) is 415, not a crash")
+    func missingContentType() throws {
+        let channel = try makeChannel()
+        for header in ["", "Content-Type: \r\n", "Content-Type: ;\r\n"] {
+            let response = try exchange(
+                channel,
+                "POST /api/v1/tokens/revoke HTTP/1.1\r\nHost: x\r\n\(header)Authorization: Bearer \(Self.token)\r\n"
+                    + "Content-Length: 0\r\n\r\n")
+            #expect(response.status == 415, "\(header)")
+        }
+    }
+
     @Test("a head over 8 KiB is 431")
     func headTooLarge() throws {
         let channel = try makeChannel()

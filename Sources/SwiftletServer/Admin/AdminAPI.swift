@@ -77,7 +77,8 @@ package final class AdminAPI: Sendable {
             if route.method == "POST" {
                 // RFC 9110 §15.5.16: content of a type the resource does not take is 415.
                 let contentType = request.headers.first(name: "Content-Type") ?? ""
-                let mediaType = contentType.split(separator: ";")[0].trimmingCharacters(in: .whitespaces)
+                // `first`, not `[0]`: an empty or ";"-only header splits into nothing.
+                let mediaType = contentType.split(separator: ";").first?.trimmingCharacters(in: .whitespaces) ?? ""
                 guard mediaType.lowercased() == "application/json" else {
                     return refuse(
                         request,

@@ -97,7 +97,8 @@ package final class AdminHTTPHandler: ChannelInboundHandler, RemovableChannelHan
     package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch (Self.unwrapInboundIn(data), state) {
         case (.head(let head), .idle):
-            run(headTimeout.requestHeadReceived(), context: context)
+            // The head timeout runs on until the body has ended too: a client that trickles a
+            // body would otherwise hold the connection and up to maxBodySize bytes for ever.
             // A declared length past the limit is refused before any of the body is read.
             if let length = head.headers.first(name: "Content-Length").flatMap(Int.init), length > AdminAPI.maxBodySize {
                 tooLarge(head, context: context)
@@ -120,6 +121,7 @@ package final class AdminHTTPHandler: ChannelInboundHandler, RemovableChannelHan
             body.writeBuffer(&chunk)
             state = .receiving(head, body: body)
         case (.end, .receiving(let head, let body)):
+            run(headTimeout.requestHeadReceived(), context: context)
             respond(to: head, body: body, context: context)
         case (.head, _), (.body, _), (.end, _):
             // Parts of a request already answered (413), or of a closing connection.
@@ -256,7 +258,7 @@ package final class AdminHTTPHandler: ChannelInboundHandler, RemovableChannelHan
                 }
                 // RFC 9110 §15.5.9.
                 send(
-                    .error(.requestTimeout, "request_timeout", "no complete request head in time"), head: nil,
+                    .error(.requestTimeout, "request_timeout", "no complete request in time"), head: nil,
                     keepAlive: false, context: context)
             case .responding, .closed:
                 close(context: context)
