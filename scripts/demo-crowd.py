@@ -99,7 +99,7 @@ async def session(args, client_id: str, counters: Counters,
             writer.write(packet(8, 0b0010, struct.pack("!H", 1) + string(topic) + b"\x00"))
         counters.connected += 1
         return reader, writer
-    except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ConnectionError) as error:
+    except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ConnectionError, IndexError) as error:
         counters.failed += 1
         if counters.failed <= 3:
             print(f"{client_id}: {error}", file=sys.stderr)

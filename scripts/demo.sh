@@ -14,8 +14,9 @@
 # policy and the admin API, and the chat backend with history, a banned-word list and presence.
 # Open the printed address in two browser windows. Ctrl-C stops both (by their PIDs).
 #
-#   bash scripts/demo.sh                 # http://localhost:8080/
+#   bash scripts/demo.sh                 # http://127.0.0.1:8080/
 #   HTTP_PORT=9080 bash scripts/demo.sh  # other ports: MQTT_PORT, HTTP_PORT, ADMIN_PORT, BACKEND_PORT
+#   DEMO_HOST=0.0.0.0 bash scripts/demo.sh  # let phones on your network open http://<this machine>:8080/
 #
 # Secrets are generated for each run into .demo/ (not committed); chat history stays in
 # .demo/chat-history.sqlite across runs. BIN_DIR=path skips the build (the tests use it).
@@ -28,7 +29,7 @@ MQTT_PORT="${MQTT_PORT:-1883}"
 HTTP_PORT="${HTTP_PORT:-8080}"
 ADMIN_PORT="${ADMIN_PORT:-18083}"
 BACKEND_PORT="${BACKEND_PORT:-8090}"
-HOST="${DEMO_HOST:-0.0.0.0}"
+HOST="${DEMO_HOST:-127.0.0.1}"
 STATE="${DEMO_STATE:-.demo}"
 
 if [ -z "${BIN_DIR:-}" ]; then
@@ -99,11 +100,16 @@ crowd_password="$(curl -sf -X POST "http://127.0.0.1:${ADMIN_PORT}/api/v1/tokens
     python3 -c 'import json, sys; print(json.load(sys.stdin)["password"])' || true)"
 
 echo
-echo "  Swiftlet demo: open http://localhost:${HTTP_PORT}/ in two browser windows."
+shown_host="$HOST"
+[ "$shown_host" = "0.0.0.0" ] && shown_host="$(hostname -I 2>/dev/null | cut -d' ' -f1)"
+echo "  Swiftlet demo: open http://${shown_host:-127.0.0.1}:${HTTP_PORT}/ in two browser windows."
 if [ -n "$crowd_password" ]; then
     echo "  A crowd for the live room (pick room 'lobby' and the Live tab):"
     echo "    python3 scripts/demo-crowd.py --port ${MQTT_PORT} --room lobby --username 'Token|demo-web|demo' --password '${crowd_password}'"
 fi
 echo "  Ctrl-C stops the demo."
 echo
-wait -n "${pids[@]}"
+# Until one of them stops (or Ctrl-C); a loop rather than `wait -n`, which needs bash 4.3.
+while kill -0 "${pids[0]}" 2>/dev/null && kill -0 "${pids[1]}" 2>/dev/null; do
+    sleep 1
+done

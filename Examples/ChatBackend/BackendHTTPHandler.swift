@@ -16,6 +16,8 @@ struct BackendRequest: Sendable {
     var method: HTTPMethod
     var path: String
     var query: [String: String]
+    /// `X-Client-Secret`: the page's per-tab secret that binds its client ID (see ChatService).
+    var clientSecret: String? = nil
 }
 
 /// One HTTP response: a status and a JSON body.
@@ -64,7 +66,8 @@ final class BackendHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 return
             }
             let (path, query) = Self.split(head.uri)
-            let request = BackendRequest(method: head.method, path: path, query: query)
+            let request = BackendRequest(
+                method: head.method, path: path, query: query, clientSecret: head.headers.first(name: "X-Client-Secret"))
             let promise = context.eventLoop.makePromise(of: BackendResponse.self)
             let route = self.route
             promise.completeWithTask { await route(request) }
@@ -80,7 +83,7 @@ final class BackendHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         // The page is served by the broker's HTTP port, so its fetches are cross-origin (Fetch §3.2).
         headers.add(name: "Access-Control-Allow-Origin", value: "*")
         headers.add(name: "Access-Control-Allow-Methods", value: "GET, POST, OPTIONS")
-        headers.add(name: "Access-Control-Allow-Headers", value: "content-type")
+        headers.add(name: "Access-Control-Allow-Headers", value: "content-type, x-client-secret")
         headers.add(name: "Cache-Control", value: "no-store")
         var body = context.channel.allocator.buffer(capacity: response.json.utf8.count)
         body.writeString(response.json)

@@ -36,6 +36,13 @@ actor ChatService {
     let filter: WordFilter
     let outbound: Outbound
     private(set) var presence = PresenceList()
+    /// The per-tab secret each client ID was first issued a token with. The page makes both up;
+    /// the first request for a client ID binds it, so nobody else can get a token for it (and
+    /// take over its session, speak in its name or read its whispers).
+    private var owners: [String: String] = [:]
+    private var ownerOrder: [String] = []
+    /// Client IDs remembered at most; the oldest are forgotten first.
+    static let maximumClients = 10_000
     private(set) var relayed = 0
     private(set) var masked = 0
 
@@ -58,6 +65,12 @@ actor ChatService {
             guard let nick = request.query["nick"].flatMap(Self.validNickname) else {
                 return .error(.badRequest, "nick must be 1 to 24 printable characters")
             }
+            guard let secret = request.clientSecret, (16...128).contains(secret.utf8.count) else {
+                return .error(.badRequest, "X-Client-Secret must be 16 to 128 characters")
+            }
+            guard claim(clientID, secret: secret) else {
+                return .error(.forbidden, "this client ID belongs to another page")
+            }
             do {
                 let credentials = try await outbound.issueCredentials(clientID)
                 presence.setNickname(nick, for: clientID)
@@ -79,6 +92,21 @@ actor ChatService {
         default:
             return .error(.notFound, "no such route")
         }
+    }
+
+    /// Binds `clientID` to `secret` on first use; true if the secret is the one it is bound to.
+    private func claim(_ clientID: String, secret: String) -> Bool {
+        if let owner = owners[clientID] { return owner == secret }
+        owners[clientID] = secret
+        ownerOrder.append(clientID)
+        if ownerOrder.count > Self.maximumClients {
+            // Bounded memory: forget the oldest tenth at once, so trimming is rare.
+            let forgotten = ownerOrder.prefix(Self.maximumClients / 10)
+            for id in forgotten { owners[id] = nil }
+            ownerOrder.removeFirst(forgotten.count)
+            presence.forgetNicknames(of: Set(forgotten))
+        }
+        return true
     }
 
     // MARK: - Relay

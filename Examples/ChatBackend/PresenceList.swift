@@ -45,6 +45,11 @@ struct PresenceList: Sendable {
         nicknames[clientID] = nick
     }
 
+    /// Drops the nicknames of client IDs the backend no longer remembers (bounded memory).
+    mutating func forgetNicknames(of clientIDs: Set<String>) {
+        for id in clientIDs where online[id] == nil { nicknames[id] = nil }
+    }
+
     /// Applies one event; returns true if the online list changed.
     @discardableResult
     mutating func apply(clientID: String, channel: String, connected: Bool) -> Bool {

@@ -103,6 +103,8 @@ import Testing
 }
 
 @Suite struct ChatServiceTests {
+    static let secret = "a-page-secret-0123456789"
+
     final class Published: Sendable {
         let items = NIOLockedValueBox<[(topic: String, payload: String, retain: Bool)]>([])
     }
@@ -122,15 +124,28 @@ import Testing
 
     @Test func issuesTokensOnlyForDemoClientIDsAndSaneNicknames() async throws {
         let (service, _) = try service()
-        let ok = await service.handle(BackendRequest(method: .POST, path: "/api/token", query: ["clientId": "GID_demo@@@ab12", "nick": " ann "]))
+        let ok = await service.handle(BackendRequest(method: .POST, path: "/api/token", query: ["clientId": "GID_demo@@@ab12", "nick": " ann "], clientSecret: Self.secret))
         #expect(ok.status == .ok)
         #expect(ok.json.contains(#""password":"R|r-GID_demo@@@ab12|W|w""#))
         #expect(await service.presence.nicknames["GID_demo@@@ab12"] == "ann")
 
-        let badID = await service.handle(BackendRequest(method: .POST, path: "/api/token", query: ["clientId": "GID_demo@@@a/b", "nick": "x"]))
+        let badID = await service.handle(BackendRequest(method: .POST, path: "/api/token", query: ["clientId": "GID_demo@@@a/b", "nick": "x"], clientSecret: Self.secret))
         #expect(badID.status == .badRequest)
-        let badNick = await service.handle(BackendRequest(method: .POST, path: "/api/token", query: ["clientId": "GID_demo@@@ab", "nick": "\u{7}"]))
+        let badNick = await service.handle(BackendRequest(method: .POST, path: "/api/token", query: ["clientId": "GID_demo@@@ab", "nick": "\u{7}"], clientSecret: Self.secret))
         #expect(badNick.status == .badRequest)
+        // The first request binds the client ID to its page's secret: another secret gets no token for it.
+        let thief = await service.handle(
+            BackendRequest(method: .POST, path: "/api/token", query: ["clientId": "GID_demo@@@ab12", "nick": "eve"],
+                           clientSecret: "another-secret-of-16+"))
+        #expect(thief.status == .forbidden)
+        #expect(await service.presence.nicknames["GID_demo@@@ab12"] == "ann")
+        let again = await service.handle(
+            BackendRequest(method: .POST, path: "/api/token", query: ["clientId": "GID_demo@@@ab12", "nick": "ann"],
+                           clientSecret: Self.secret))
+        #expect(again.status == .ok)
+        let noSecret = await service.handle(
+            BackendRequest(method: .POST, path: "/api/token", query: ["clientId": "GID_demo@@@cd", "nick": "x"]))
+        #expect(noSecret.status == .badRequest)
         let wrongMethod = await service.handle(BackendRequest(method: .GET, path: "/api/token", query: [:]))
         #expect(wrongMethod.status == .methodNotAllowed)
         let unknown = await service.handle(BackendRequest(method: .GET, path: "/nope", query: [:]))
@@ -139,7 +154,7 @@ import Testing
 
     @Test func relaysFilteredMessagesInTheSendersRealNameAndKeepsHistory() async throws {
         let (service, published) = try service()
-        _ = await service.handle(BackendRequest(method: .POST, path: "/api/token", query: ["clientId": "GID_demo@@@real", "nick": "real"]))
+        _ = await service.handle(BackendRequest(method: .POST, path: "/api/token", query: ["clientId": "GID_demo@@@real", "nick": "real"], clientSecret: ChatServiceTests.secret))
         let payload = Data(#"{"id":"1","from":"GID_demo@@@someone-else","nick":"fake","text":"buy SPAM now","ts":1}"#.utf8)
         let relayed = try #require(try await service.relay(room: "lobby", payload: payload, publisher: "GID_demo@@@real"))
         #expect(relayed.from == "GID_demo@@@real")
@@ -167,7 +182,7 @@ import Testing
 
     @Test func publishesTheOnlineListRetainedWhenItChanges() async throws {
         let (service, published) = try service()
-        _ = await service.handle(BackendRequest(method: .POST, path: "/api/token", query: ["clientId": "GID_demo@@@p1", "nick": "pat"]))
+        _ = await service.handle(BackendRequest(method: .POST, path: "/api/token", query: ["clientId": "GID_demo@@@p1", "nick": "pat"], clientSecret: ChatServiceTests.secret))
         try await service.statusEvent(clientID: "GID_demo@@@p1", channel: "10-1", connected: true)
         try await service.statusEvent(clientID: "GID_demo@@@p1", channel: "10-1", connected: true)  // a redelivery: no change
         try await service.statusEvent(clientID: "GID_demo@@@p1", channel: "10-1", connected: false)

@@ -48,6 +48,9 @@ const state = {
   dropped: 0,
 };
 sessionStorage.setItem('swiftlet.clientId', state.clientId);
+// Binds this tab's client ID at the chat backend: only a page with this secret gets tokens for it.
+state.clientSecret = sessionStorage.getItem('swiftlet.clientSecret') ?? crypto.randomUUID();
+sessionStorage.setItem('swiftlet.clientSecret', state.clientSecret);
 
 // MARK: - Connection
 
@@ -67,7 +70,9 @@ async function findBackend() {
 async function credentials() {
   if (!state.backend) return { username: null, password: null };
   const query = new URLSearchParams({ clientId: state.clientId, nick: state.nick });
-  const response = await fetch(`${state.backend.url}/api/token?${query}`, { method: 'POST' });
+  const response = await fetch(`${state.backend.url}/api/token?${query}`, {
+    method: 'POST', headers: { 'X-Client-Secret': state.clientSecret },
+  });
   if (!response.ok) throw new Error(`the chat backend refused a token (HTTP ${response.status})`);
   const { username, password } = await response.json();
   return { username, password };
@@ -126,7 +131,8 @@ async function loadHistory(room) {
     const response = await fetch(`${state.backend.url}/api/history?room=${encodeURIComponent(room)}`);
     if (!response.ok) return;
     const { messages } = await response.json();
-    for (const message of messages) showChat(message, { history: true, prepend: true });
+    // Oldest first from the backend; each is put above what is shown, so the newest goes first.
+    for (const message of [...messages].reverse()) showChat(message, { history: true, prepend: true });
   } catch (error) {
     system(`history unavailable: ${error.message}`);
   }

@@ -269,7 +269,12 @@ export class MqttClient extends EventTarget {
       if (this.protocolVersion === 5) body.byte(0x00);
       this.send(body.packet(PACKET.DISCONNECT));
     }
-    this.socket?.close(1000);
+    if (this.socket) {
+      this.socket.close(1000); // onclose settles what is pending
+    } else {
+      // Between reconnect attempts there is no socket whose close would settle the promises.
+      this.closed(new MqttError('closed'));
+    }
     this.setState('closed');
   }
 
@@ -314,7 +319,10 @@ export class MqttClient extends EventTarget {
 
   fail(error) {
     this.closeError = error;
-    this.socket?.close(error.code === 0x81 ? 1002 : 1000);
+    // Nothing more is read from this connection: a broken stream must not keep growing the buffer.
+    this.splitter = new PacketSplitter(this.maxPacketSize);
+    // Browsers let a page close with 1000 or 3000–4999 only (WebSocket API, close()); 1002 would throw.
+    this.socket?.close(1000);
   }
 
   sendConnect() {
@@ -438,17 +446,22 @@ export class MqttClient extends EventTarget {
         this.attempt = 0;
         this.setState('connected');
         this.startKeepAlive(properties[0x13] ?? this.keepAlive); // Server Keep Alive, MQTT 5 §3.2.2.3.14
-        for (const [filter, qos] of this.subscriptions) {
-          this.sendSubscribe(filter, qos).catch((error) => this.dispatchEvent(new CustomEvent('warning', { detail: { error } })));
-        }
-        // At least once: QoS 1 publishes not yet acknowledged go again, with DUP [MQTT-3.3.1-1].
-        for (const entry of this.pending.values()) {
+        // What was in flight before the connection was lost, taken before the SUBSCRIBEs below
+        // join `pending`, so that none of them is sent twice.
+        const inFlight = [...this.pending.values()];
+        for (const entry of inFlight) {
+          // At least once: QoS 1 publishes not yet acknowledged go again, with DUP [MQTT-3.3.1-1].
           if ((entry.packet[0] >> 4) === PACKET.PUBLISH) {
             entry.packet[0] |= 0x08;
             this.send(entry.packet);
           } else {
-            this.send(entry.packet);
+            // A SUBSCRIBE or UNSUBSCRIBE that got no answer: its subscription is restored below.
+            entry.resolve([0]);
+            for (const [id, pendingEntry] of this.pending) if (pendingEntry === entry) this.pending.delete(id);
           }
+        }
+        for (const [filter, qos] of this.subscriptions) {
+          this.sendSubscribe(filter, qos).catch((error) => this.dispatchEvent(new CustomEvent('warning', { detail: { error } })));
         }
         this.dispatchEvent(new CustomEvent('connect', { detail: { sessionPresent } }));
         break;
