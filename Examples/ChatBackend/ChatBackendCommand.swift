@@ -179,7 +179,12 @@ struct ChatBackendCommand: AsyncParsableCommand {
                 }
                 message.ack()
             } catch {
-                logger.warning("relay failed; the broker redelivers", metadata: ["topic": "\(message.topic)", "error": "\(error)"])
+                // Not acknowledged: the broker hands it to another member when this connection ends (or to this
+                // one after a reconnect). Until then it holds one of the 64 receive slots, so a backend whose store
+                // keeps failing stops taking messages: back-pressure rather than loss.
+                logger.warning(
+                    "relay failed; the message stays unacknowledged",
+                    metadata: ["topic": "\(message.topic)", "error": "\(error)"])
             }
         }
     }

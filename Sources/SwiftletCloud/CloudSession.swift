@@ -59,8 +59,11 @@ final class CloudSession: MQTTClientDelegate {
     /// Outbound QoS 1/2 messages waiting for PUBACK/PUBCOMP.
     private var pendingSends: [UInt16: EventLoopPromise<CloudSendResult>] = [:]
     /// Inbound QoS 1 messages waiting for the application's ack(): packet identifier → the message's serial, so
-    /// that a late second ack() cannot acknowledge a newer message that reuses the identifier.
-    private var awaitingAck: [UInt16: UInt64] = [:]
+    /// that a late second ack() cannot acknowledge a newer message that reuses the identifier, and the consumer it
+    /// went to (nil: none wanted it).
+    private var awaitingAck: [UInt16: (serial: UInt64, consumer: UInt32?)] = [:]
+    /// UNSUBSCRIBEs sent for cancelled consumers and not answered yet.
+    private var pendingUnsubscribes = 0
     private var nextSerial: UInt64 = 0
 
     init(configuration: CloudConfiguration, eventLoop: any EventLoop) {
@@ -112,6 +115,7 @@ final class CloudSession: MQTTClientDelegate {
         guard tag == self.generation else { return }
         self.connection = nil
         self.awaitingAck.removeAll()
+        self.pendingUnsubscribes = 0
         self.pendingSubscriptions.removeAll()
         let sends = self.pendingSends
         self.pendingSends.removeAll()
@@ -203,7 +207,25 @@ final class CloudSession: MQTTClientDelegate {
     func removeConsumer(_ id: UInt32) {
         guard let consumer = self.consumers.removeValue(forKey: id) else { return }
         consumer.subscribed?.fail(CloudError(.closed, "the consumer was cancelled"))
-        self.connection?.unsubscribe([consumer.filter])
+        if self.connection?.unsubscribe([consumer.filter]) != nil {
+            self.pendingUnsubscribes += 1
+        } else {
+            self.recycleIfOrphaned()
+        }
+    }
+
+    /// Messages that went to a consumer that no longer exists (cancelled with messages in its stream, or
+    /// arriving before the broker saw the UNSUBSCRIBE) were not processed, so they are never acknowledged: MQTT
+    /// has no negative acknowledgement, and the only way to hand them back is to end the session. Once no
+    /// UNSUBSCRIBE is pending, the connection is closed (Session Expiry 0: the session ends) and opened again, and
+    /// the broker gives those messages to other members of their groups (MQTT 5 §4.8.2).
+    private func recycleIfOrphaned() {
+        guard self.pendingUnsubscribes == 0, let connection else { return }
+        let orphaned = self.awaitingAck.values.contains { entry in
+            entry.consumer.map { self.consumers[$0] == nil } ?? true
+        }
+        guard orphaned else { return }
+        connection.disconnect()
     }
 
     private func subscribe(_ id: UInt32) {
@@ -244,18 +266,20 @@ final class CloudSession: MQTTClientDelegate {
     // MARK: - Acknowledging
 
     private func acknowledge(packetID: UInt16, serial: UInt64, generation: Int) {
-        guard generation == self.generation, self.awaitingAck[packetID] == serial, let connection else { return }
+        guard generation == self.generation, self.awaitingAck[packetID]?.serial == serial, let connection else {
+            return
+        }
         self.awaitingAck[packetID] = nil
         connection.acknowledge(packetID: packetID)
     }
 
-    /// What ack() of a message received now does.
-    private func acknowledgement(for publish: PublishPacket) -> @Sendable () -> Void {
+    /// What ack() of a message received now, for `consumer`, does.
+    private func acknowledgement(for publish: PublishPacket, consumer: UInt32?) -> @Sendable () -> Void {
         guard publish.qos == .atLeastOnce, let packetID = publish.packetID else { return {} }
         self.nextSerial += 1
         let serial = self.nextSerial
         let generation = self.generation
-        self.awaitingAck[packetID] = serial
+        self.awaitingAck[packetID] = (serial, consumer)
         let session = NIOLoopBound(self, eventLoop: self.eventLoop)
         let loop = self.eventLoop
         return {
@@ -306,14 +330,16 @@ final class CloudSession: MQTTClientDelegate {
 
     func client(_ client: MQTTClientConnection, received publish: PublishPacket) {
         guard client.tag == self.generation else { return }
-        let ack = self.acknowledgement(for: publish)
-        let consumer =
-            publish.properties.subscriptionIdentifiers.lazy.compactMap { self.consumers[$0] }.first
+        let found =
+            publish.properties.subscriptionIdentifiers.lazy.compactMap { id in self.consumers[id].map { (id, $0) } }
+            .first
             // A p2p message reaches its client without a subscription, so without an identifier.
-            ?? self.consumers.values.first { Topic.matches(filter: $0.matchFilter, topic: publish.topic) }
-        guard let consumer else {
-            // Nobody wants it (a consumer was just cancelled): acknowledged, so that it does not hold the window.
-            ack()
+            ?? self.consumers.first { Topic.matches(filter: $0.value.matchFilter, topic: publish.topic) }
+                .map { ($0.key, $0.value) }
+        let ack = self.acknowledgement(for: publish, consumer: found?.0)
+        guard let (_, consumer) = found else {
+            // Nobody wants it (its consumer was just cancelled): not acknowledged, handed back (see above).
+            self.recycleIfOrphaned()
             return
         }
         switch consumer.sink {
@@ -322,7 +348,8 @@ final class CloudSession: MQTTClientDelegate {
                 topic: publish.topic, payload: publish.payload, qos: CloudQoS(rawValue: publish.qos.rawValue)!,
                 userProperties: publish.properties.userProperties.map { (name: $0.0, value: $0.1) },
                 acknowledge: ack)
-            if case .terminated = continuation.yield(message) { ack() }
+            // A stream that ended between the cancellation and its removal: handed back like the others.
+            if case .terminated = continuation.yield(message) { self.recycleIfOrphaned() }
         case .statusEvents(let continuation):
             // Status events are acknowledged once handed to the stream.
             let json = Data(publish.payload.readableBytesView)
@@ -334,6 +361,13 @@ final class CloudSession: MQTTClientDelegate {
     }
 
     func client(_ client: MQTTClientConnection, acknowledged packetID: UInt16) {}
+
+    func client(_ client: MQTTClientConnection, unsubscribed unsuback: UnsubAckPacket) {
+        guard client.tag == self.generation, self.pendingUnsubscribes > 0 else { return }
+        // From here on the broker sends nothing more for the cancelled consumer.
+        self.pendingUnsubscribes -= 1
+        self.recycleIfOrphaned()
+    }
 
     func client(_ client: MQTTClientConnection, acknowledged packetID: UInt16, reasonCode: ReasonCode) {
         guard client.tag == self.generation, let promise = self.pendingSends.removeValue(forKey: packetID) else {

@@ -197,3 +197,12 @@ def test_modes_per_listener(broker_factory):
     finally:
         ws.close()
     assert any("signature authentication is not enabled on this listener" in line for line in b.log_since(0))
+
+
+@pytest.mark.swiftlet_only
+@pytest.mark.parametrize("version, expected", [(V311, 2), (V5, 0x85)], ids=["3.1.1", "5"])
+def test_client_ids_starting_with_dollar_are_reserved(broker_factory, version, expected):
+    # `$admin` is the admin API's publisher ID, which cloud subscribers see: nobody may pass for it.
+    b = broker_factory()
+    assert connack_code(b, version, "$admin", None, None) == expected
+    assert connack_code(b, version, "admin", None, None) == 0

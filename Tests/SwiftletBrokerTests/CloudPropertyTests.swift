@@ -130,6 +130,13 @@ struct CloudPropertyTests {
         try cloud.publish(
             "chat/room1", "no", qos: .atLeastOnce, packetID: 4, properties: [.userProperty("mqttRealTopic", "chat/x")])
         #expect(try cloud.nextAck(.puback).reasonCode == .topicNameInvalid)
+
+        // Never a broker topic: a backend cannot forge the broker's notices.
+        try cloud.publish(
+            "chat/p2p/GID_dev@@@9", "forged", qos: .atLeastOnce, packetID: 5,
+            properties: [.userProperty("mqttRealTopic", "$SYS/tokenInvalidNotice")])
+        #expect(try cloud.nextAck(.puback).reasonCode == .notAuthorized)
+        #expect(try target.next() == nil)
     }
 
     @Test("secondTopic(of:) keeps the leading slash")

@@ -145,6 +145,44 @@ struct CloudClientTests {
         }
     }
 
+    @Test("A consumer that stops without acknowledging hands its messages to another member, and its client goes on")
+    func cancelledConsumerHandsBack() async throws {
+        try await Self.withBroker { port in
+            let quitter = Self.client(port, "GID_backend@@@quitter")
+            let worker = Self.client(port, "GID_backend@@@worker")
+            let sender = Self.client(port, "GID_sender@@@1")
+            try await quitter.connect()
+            try await worker.connect()
+            try await sender.connect()
+            // The quitter is the only member when the message is routed, so it is the quitter's.
+            var stream: AsyncStream<CloudMessage>? = try await quitter.consume(parentTopic: "jobs", group: "GID_backend")
+            try await sender.send(topic: "jobs/1", payload: "not acknowledged")
+            // A second member, there when the quitter hands the message back (with none, the broker drops it).
+            let workerStream = try await worker.consume(parentTopic: "jobs", group: "GID_backend")
+            var iterator = workerStream.makeAsyncIterator()
+            // The quitter takes the message and stops iterating without ack(): iterator and stream go away.
+            var quitting: AsyncStream<CloudMessage>.Iterator? = stream?.makeAsyncIterator()
+            stream = nil
+            #expect(await quitting?.next()?.payloadString == "not acknowledged")
+            quitting = nil
+            // Handed back: the quitter's client recycled its connection, so the broker gave it to the worker.
+            let handedBack = try #require(await iterator.next())
+            #expect(handedBack.payloadString == "not acknowledged")
+            handedBack.ack()
+            // The quitter's client reconnected: a new consumer subscribes (consume returns after the SUBACK) and
+            // gets what is sent next.
+            var again = try await quitter.consume(parentTopic: "jobs", group: "GID_other").makeAsyncIterator()
+            try await sender.send(topic: "jobs/2", payload: "after")
+            let after = try #require(await again.next())
+            #expect(after.payloadString == "after")
+            after.ack()
+            #expect(try #require(await iterator.next()).payloadString == "after")
+            await quitter.close()
+            await worker.close()
+            await sender.close()
+        }
+    }
+
     @Test("Ordered mode keeps each topic on one member, in order; P2P with a real topic reaches one client")
     func orderedAndP2P() async throws {
         try await Self.withBroker { port in

@@ -86,6 +86,12 @@ extension MQTTConnectionHandler {
                 refusePublish(publish, .topicNameInvalid, "\(CloudUserProperties.realTopic) \(problem)")
                 return nil
             }
+            // The receiver sees the real topic: it must be one this client may publish to, never a
+            // broker topic such as $SYS/tokenInvalidNotice.
+            if let refusal = publishRefusal(topic: realTopic, subject: accessSubject) {
+                refusePublish(publish, .notAuthorized, "\(CloudUserProperties.realTopic): \(refusal)")
+                return nil
+            }
             directive.p2p = (String(target), realTopic)
         }
         return directive

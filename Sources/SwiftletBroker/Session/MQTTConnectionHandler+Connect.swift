@@ -33,7 +33,13 @@ extension MQTTConnectionHandler {
             return
         }
         if !authenticate(connect) { return }
-        connectUsername = certificateUsername?() ?? connect.username
+        // The name that logged in: the certificate's only when the certificate was the login (a
+        // listener without the certificate mode checks the CONNECT's credentials instead).
+        if case .certificate(let commonName) = identity.kind {
+            connectUsername = commonName
+        } else {
+            connectUsername = connect.username
+        }
 
         var clientID = connect.clientID
         var assignedClientID: String? = nil
@@ -55,6 +61,12 @@ extension MQTTConnectionHandler {
         }
         guard clientID.utf8.count <= Self.maxClientIDLength else {
             refuseConnect(.clientIdentifierNotValid, reasonString: "client identifier too long")
+            return
+        }
+        guard !clientID.hasPrefix("$") else {
+            // Reserved for the broker's own publishers (`$admin` of the admin API), which cloud
+            // subscribers see as the `clientId` property: a client must not pass for one.
+            refuseConnect(.clientIdentifierNotValid, reasonString: "client identifiers starting with $ are reserved")
             return
         }
         if let will = connect.will {

@@ -127,7 +127,9 @@ extension MQTTConnectionHandler {
         guard case .token(let keyID) = identity.kind, let grants = identity.grants else { return }
         var refusal: String?
         var claimed: TokenActions = []
-        if let upload = TokenUpload.parse(Array(publish.payload.readableBytesView)) {
+        // A token password is a few hundred bytes; a payload far larger is refused without copying it.
+        let upload = publish.payload.readableBytes <= 16 * 1024 ? TokenUpload.parse(Array(publish.payload.readableBytesView)) : nil
+        if let upload {
             claimed = upload.tokens.reduce([]) { $0.union($1.actions) }
             switch broker.authenticator.checkTokens(
                 upload, accessKeyID: keyID, now: WallClock.now(), isRevoked: broker.revokedTokens.isRevoked)
@@ -147,7 +149,8 @@ extension MQTTConnectionHandler {
         }
         if let refusal {
             broker.stats.increment(.tokenUploadsRefused)
-            logger.info("uploaded token refused", metadata: ["error": "\(refusal)"])
+            // Debug, not info: a client could send refusals at line rate; the counter tells operators.
+            logger.debug("uploaded token refused", metadata: ["error": "\(refusal)"])
             let type = claimed.isEmpty ? "null" : StatusEvent.quoted(claimed.description)
             sendTokenNotice(
                 topic: TokenTopics.invalidNotice, json: "{\"type\":\(type),\"reason\":\(StatusEvent.quoted(refusal))}")
@@ -199,8 +202,15 @@ extension MQTTConnectionHandler {
         case .atLeastOnce:
             writePacket(.puback(AckPacket(packetID: packetID, reasonCode: code, properties: properties)))
         case .exactlyOnce:
-            // Recorded so that PUBREL completes normally [MQTT-4.3.3-10].
-            if code == .success { _ = session.receivedQoS2(packetID) }
+            // Recorded so that PUBREL completes normally [MQTT-4.3.3-10], within the same Receive
+            // Maximum as any QoS 2 PUBLISH (MQTT 5 §4.9): uploads must not grow the set unbounded.
+            if code == .success, !session.hasReceivedQoS2(packetID) {
+                guard session.inboundQoS2Count < broker.configuration.maxInflight || protocolVersion != .v5 else {
+                    protocolViolation(.receiveMaximumExceeded, "receive maximum exceeded")
+                    return
+                }
+                _ = session.receivedQoS2(packetID)
+            }
             writePacket(.pubrec(AckPacket(packetID: packetID, reasonCode: code, properties: properties)))
         }
     }
