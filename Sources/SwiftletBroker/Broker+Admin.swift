@@ -51,15 +51,21 @@ extension Broker {
 
     /// Snapshots of every session, read on each session's loop; the future completes on `loop`.
     package func sessionSnapshots(on loop: any EventLoop) -> EventLoopFuture<[SessionSnapshot]> {
+        readSessions(on: loop) { handles in handles.map { $0.snapshot() } }.map { $0.flatMap { $0 } }
+    }
+
+    /// Runs `read` once on each event loop that has sessions, with that loop's sessions, and
+    /// collects what each returned; the future completes on `loop`.
+    private func readSessions<Value: Sendable>(
+        on loop: any EventLoop, _ read: @escaping @Sendable ([SessionHandle]) -> Value
+    ) -> EventLoopFuture<[Value]> {
         let all = sessions.withLock { Array($0.values) }
         var byLoop: [ObjectIdentifier: (loop: any EventLoop, handles: [SessionHandle])] = [:]
         for handle in all {
             byLoop[ObjectIdentifier(handle.eventLoop), default: (handle.eventLoop, [])].handles.append(handle)
         }
-        let reads = byLoop.values.map { entry in
-            entry.loop.submit { entry.handles.map { $0.snapshot() } }
-        }
-        return EventLoopFuture.whenAllSucceed(reads, on: loop).map { $0.flatMap { $0 } }
+        let reads = byLoop.values.map { entry in entry.loop.submit { read(entry.handles) } }
+        return EventLoopFuture.whenAllSucceed(reads, on: loop)
     }
 
     /// The snapshot of one client's session, nil when there is none; completes on `loop`.
@@ -95,7 +101,8 @@ extension Broker {
     /// Topics with subscribers (by filters without wildcards) or a room policy, by topic.
     package var roomSummaries: [RoomSummary] {
         var summaries: [String: RoomSummary] = [:]
-        for (topic, subscribers) in index.withLock({ $0.exactTopicSubscriberCounts }) {
+        for (text, subscribers) in index.withLock({ $0.exactTopicSubscriberCounts }) {
+            let topic = String(text)
             summaries[topic] = RoomSummary(
                 topic: topic, subscribers: subscribers, policyFilter: rooms.policy(forTopic: topic)?.filter,
                 counters: nil)
@@ -110,20 +117,28 @@ extension Broker {
     /// Connections by transport, sessions, subscriptions, retained messages and every counter;
     /// completes on `loop`.
     package func overview(on loop: any EventLoop) -> EventLoopFuture<BrokerOverview> {
-        sessionSnapshots(on: loop).map { snapshots in
+        // Counted on each loop, without snapshots: a scrape costs a walk over the sessions, not a
+        // copy of each one's description and subscriptions.
+        readSessions(on: loop) { handles in
             var byTransport: [String: Int] = [:]
             var offline = 0
-            for snapshot in snapshots {
-                if let connection = snapshot.connection {
-                    byTransport[connection.transport, default: 0] += 1
+            for handle in handles {
+                if let transport = handle.connectedTransport {
+                    byTransport[transport, default: 0] += 1
                 } else {
                     offline += 1
                 }
             }
+            return (byTransport, offline, handles.count)
+        }.map { counts in
+            var byTransport: [String: Int] = [:]
+            for (transports, _, _) in counts {
+                byTransport.merge(transports, uniquingKeysWith: +)
+            }
             return BrokerOverview(
-                connectionsByTransport: byTransport, sessions: snapshots.count, offlineSessions: offline,
-                subscriptions: self.subscriptionCount, retainedMessages: self.retained.count,
-                counters: self.stats.snapshot)
+                connectionsByTransport: byTransport, sessions: counts.reduce(0) { $0 + $1.2 },
+                offlineSessions: counts.reduce(0) { $0 + $1.1 }, subscriptions: self.subscriptionCount,
+                retainedMessages: self.retained.count, counters: self.stats.snapshot)
         }
     }
 }

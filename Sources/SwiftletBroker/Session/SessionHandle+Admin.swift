@@ -37,6 +37,13 @@ extension SessionHandle {
             queued: queuedCount, inflight: inflightCount, dropped: droppedCount)
     }
 
+    /// The transport of the session's accepted connection (`tcp`, `tls`, `ws`, `wss`), nil while
+    /// offline. Call on eventLoop.
+    package var connectedTransport: String? {
+        eventLoop.preconditionInEventLoop()
+        return connection?.connectInfo?.transport
+    }
+
     /// Disconnects the client for an administrative action: MQTT 5 DISCONNECT 0x98, then close;
     /// 3.1.1 just closes. The status event's reason becomes `kicked`. Returns false when the
     /// session has no connection. Call on eventLoop.
