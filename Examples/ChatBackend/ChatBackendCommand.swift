@@ -22,7 +22,8 @@ import SwiftletCloud
 /// - Consumes `chat-in/#` in clustering mode: run several and each message is relayed by one of them, and
 ///   redelivered to another if that one dies before acknowledging. Each message is word-filtered, kept as
 ///   history in SQLite and published to `chat/{room}`.
-/// - Keeps the online list from status events and publishes it, retained, on `presence/online`.
+/// - Keeps the online list from status events and publishes it, retained, on `presence/online`, and the
+///   viewers of each live room (from the admin API) on `presence/viewers`.
 /// - Posts system announcements.
 @main
 struct ChatBackendCommand: AsyncParsableCommand {
@@ -129,6 +130,7 @@ struct ChatBackendCommand: AsyncParsableCommand {
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await Self.relayChat(client, group, service, logger) }
             tasks.addTask { try await Self.followPresence(client, group, service, logger) }
+            tasks.addTask { try await Self.countViewers(client, service, logger) }
             if let announcement {
                 tasks.addTask { try await Self.postAnnouncements(announcement, service, logger) }
             }
@@ -148,7 +150,7 @@ struct ChatBackendCommand: AsyncParsableCommand {
                 // backend relays (chat-in), live comments and whispers. Its own p2p topic needs no grant: the
                 // broker delivers it to the page without a subscription (DESIGN §5).
                 let read = try await client.applyToken(
-                    filters: ["chat/+", "live/+", "presence/online"], actions: .read, expiresIn: lifetime,
+                    filters: ["chat/+", "live/+", "presence/+"], actions: .read, expiresIn: lifetime,
                     accessKeyID: deviceKey)
                 let write = try await client.applyToken(
                     filters: ["chat-in/+", "live/+", "chat/p2p/+"], actions: .write, expiresIn: lifetime,
@@ -198,6 +200,25 @@ struct ChatBackendCommand: AsyncParsableCommand {
             } catch {
                 logger.warning("could not publish the online list", metadata: ["error": "\(error)"])
             }
+        }
+    }
+
+    /// Every 3 seconds, the subscribers of each `live/{room}` from the admin API, for the page's
+    /// viewer badge. (Only the broker knows who subscribes; one request per interval, whatever the
+    /// number of viewers.)
+    private static func countViewers(_ client: CloudClient, _ service: ChatService, _ logger: Logger) async throws {
+        while !Task.isCancelled {
+            do {
+                var counts: [String: Int] = [:]
+                for room in try await client.rooms() where room.topic.hasPrefix("live/") {
+                    let name = String(room.topic.dropFirst("live/".count))
+                    if ChatService.isRoomName(name) { counts[name] = room.subscribers }
+                }
+                try await service.viewers(counts)
+            } catch {
+                logger.debug("viewer count failed", metadata: ["error": "\(error)"])
+            }
+            try await Task.sleep(for: .seconds(3))
         }
     }
 

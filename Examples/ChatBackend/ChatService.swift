@@ -43,6 +43,7 @@ actor ChatService {
     private var ownerOrder: [String] = []
     /// Client IDs remembered at most; the oldest are forgotten first.
     static let maximumClients = 10_000
+    private var lastViewers: [String: Int]?
     private(set) var relayed = 0
     private(set) var masked = 0
 
@@ -141,6 +142,16 @@ actor ChatService {
         try await publishPresence()
     }
 
+    /// The viewers of each live room (`live/{room}` subscribers, from the admin API's room list):
+    /// published retained on `presence/viewers` when it changed. Returns whether it was published.
+    @discardableResult
+    func viewers(_ counts: [String: Int]) async throws -> Bool {
+        guard counts != lastViewers else { return false }
+        lastViewers = counts
+        try await outbound.publish("presence/viewers", Data(Self.json(Viewers(rooms: counts)).utf8), true)
+        return true
+    }
+
     /// Posts a system announcement into a room.
     func announce(_ text: String, room: String) async throws {
         let message = ChatMessage(id: UUID().uuidString, from: "system", nick: "📣 system", text: text,
@@ -188,6 +199,7 @@ actor ChatService {
 
     private struct Info: Codable { var service = "swiftlet chat-backend"; var historyLimit: Int }
     private struct History: Codable { var messages: [ChatMessage] }
+    struct Viewers: Codable, Sendable { var rooms: [String: Int] }
     struct Presence: Codable, Sendable {
         struct User: Codable, Sendable { var clientId: String; var nick: String }
         var users: [User]

@@ -46,6 +46,23 @@ public struct CloudDeviceCredential: Sendable, Codable, Equatable {
     public var password: String
 }
 
+/// A topic with subscribers or under a room policy (`GET /api/v1/rooms`).
+public struct CloudRoom: Sendable, Codable, Equatable {
+    /// The topic.
+    public var topic: String
+    /// Subscriptions by filters without wildcards to exactly this topic (a shared group's members count one
+    /// each); wildcard subscribers are not counted.
+    public var subscribers: Int
+    /// The filter of the room policy that governs the topic, if any.
+    public var policy: String?
+    /// Messages published into the room (room policies only).
+    public var published: Int?
+    /// Deliveries handed to subscribers (room policies only).
+    public var delivered: Int?
+    /// Messages dropped by the rate ceiling or for slow consumers (room policies only).
+    public var dropped: Int?
+}
+
 /// What the broker knows about a token (`POST /api/v1/tokens/query`).
 public struct CloudTokenStatus: Sendable, Codable, Equatable {
     /// Signed by a configured key, not expired and not revoked.
@@ -123,6 +140,13 @@ extension CloudClient {
         let body = Body(accessKeyId: accessKeyID ?? configuration.accessKeyID, clientId: clientID)
         let response = try await admin().request(.POST, "/api/v1/device-credentials", body: try Self.encode(body))
         return try Self.decode(CloudDeviceCredential.self, from: response, expecting: .created)
+    }
+
+    /// The broker's rooms: topics with subscribers (by filters without wildcards) or under a room policy, with
+    /// their subscriber counts and, under a policy, their counters (`GET /api/v1/rooms`).
+    public func rooms() async throws -> [CloudRoom] {
+        let response = try await admin().request(.GET, "/api/v1/rooms")
+        return try Self.decode([CloudRoom].self, from: response, expecting: .ok)
     }
 
     /// Whether a client is connected now.

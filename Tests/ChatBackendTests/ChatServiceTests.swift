@@ -180,6 +180,18 @@ import Testing
         #expect(published.items.withLockedValue { $0.isEmpty })
     }
 
+    @Test func publishesViewerCountsRetainedWhenTheyChange() async throws {
+        let (service, published) = try service()
+        #expect(try await service.viewers(["lobby": 2]))
+        #expect(!(try await service.viewers(["lobby": 2])))
+        #expect(try await service.viewers(["lobby": 1, "news": 5]))
+        let sent = published.items.withLockedValue { $0 }
+        #expect(sent.map(\.topic) == ["presence/viewers", "presence/viewers"])
+        #expect(sent.allSatisfy { $0.retain })
+        #expect(sent[0].payload == #"{"rooms":{"lobby":2}}"#)
+        #expect(sent[1].payload == #"{"rooms":{"lobby":1,"news":5}}"#)
+    }
+
     @Test func publishesTheOnlineListRetainedWhenItChanges() async throws {
         let (service, published) = try service()
         _ = await service.handle(BackendRequest(method: .POST, path: "/api/token", query: ["clientId": "GID_demo@@@p1", "nick": "pat"], clientSecret: ChatServiceTests.secret))

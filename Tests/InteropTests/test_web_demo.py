@@ -308,10 +308,16 @@ def test_demo_script_with_chat_backend_tokens_history_presence_and_moderation(de
     carol.wait_for("[...document.querySelectorAll('#chat-log li.history .text')].some(e => e.textContent === 'no **** here')",
                    what="history in a window that joined later")
 
-    # Bob leaves: the backend's online list drops him.
+    # The viewer badge counts the live room's subscribers (the broker's count, via the backend).
+    alice.wait_for("document.getElementById('viewer-count').textContent === '3 watching'", timeout=20,
+                   what="three viewers of the live room")
+
+    # Bob leaves: the backend's online list drops him, and the viewer count follows.
     browser.close_page(bob)
     alice.wait_for("![...document.querySelectorAll('#online li')].some(e => e.textContent.startsWith('bob'))",
                    timeout=20, what="bob to leave alice's online list")
+    alice.wait_for("document.getElementById('viewer-count').textContent === '2 watching'", timeout=20,
+                   what="two viewers after bob left")
 
     # The crowd command the script printed works against the token-mode broker.
     assert ports["crowd"], "scripts/demo.sh printed no crowd command"

@@ -13,6 +13,7 @@
 //   {chat}/p2p/{clientId}    whispers: Swiftlet's point-to-point topic, delivered without a subscription
 //   live/{room}              bullet comments, QoS 0, JSON {from, nick, text, color}
 //   presence/online          retained JSON {users: [{clientId, nick}]}, kept by the chat backend
+//   presence/viewers         retained JSON {rooms: {room: viewers}}, kept by the chat backend
 // The chat backend (optional) issues tokens and serves history; without it the page connects
 // anonymously and says what it cannot show.
 
@@ -115,10 +116,12 @@ async function join(room) {
   }
   state.joined = room;
   $('live-room').textContent = room;
+  showViewers();
   await Promise.all([
     client.subscribe(`chat/${room}`, { qos: 1 }),
     client.subscribe(`live/${room}`, { qos: 0 }),
     state.backend ? client.subscribe('presence/online', { qos: 1 }) : null,
+    state.backend ? client.subscribe('presence/viewers', { qos: 1 }) : null,
   ]);
   for (const id of ['chat-input', 'chat-send', 'live-input', 'live-send']) $(id).disabled = false;
   system(`joined #${room} as ${state.nick}`);
@@ -157,6 +160,9 @@ function onMessage({ topic, payload }) {
     showChat({ ...message, whisper: true });
   } else if (topic === 'presence/online') {
     showPresence(message.users ?? []);
+  } else if (topic === 'presence/viewers') {
+    state.viewers = message.rooms ?? {};
+    showViewers();
   }
 }
 
@@ -199,7 +205,12 @@ function showPresence(users) {
     return item;
   }));
   $('online-count').textContent = String(users.length);
-  $('viewer-count').textContent = `${users.length} online`;
+}
+
+/** The live room's viewers: its subscribers, counted by the broker, published by the backend. */
+function showViewers() {
+  const count = state.viewers?.[state.joined];
+  if (count !== undefined) $('viewer-count').textContent = `${count} watching`;
 }
 
 // MARK: - The bullet screen
