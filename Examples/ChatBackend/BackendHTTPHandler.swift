@@ -71,9 +71,9 @@ final class BackendHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             let promise = context.eventLoop.makePromise(of: BackendResponse.self)
             let route = self.route
             promise.completeWithTask { await route(request) }
-            let context = NIOLoopBound(context, eventLoop: context.eventLoop)
-            promise.futureResult.whenSuccess { [self] response in
-                write(response, head, context.value)
+            // The route runs off the loop; its answer is written back on the channel's loop.
+            promise.futureResult.assumeIsolated().whenSuccess { response in
+                self.write(response, head, context)
             }
         }
     }
