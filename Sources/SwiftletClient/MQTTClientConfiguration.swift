@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 import NIOCore
+import NIOSSL
 import SwiftletMQTT
 
 /// How a client connects and what its CONNECT says.
@@ -43,6 +44,20 @@ package struct MQTTClientConfiguration: Sendable {
     package var manualAcknowledgement = false
     /// MQTT 5 CONNECT properties (Session Expiry Interval, Receive Maximum, …); ignored for 3.1.1.
     package var connectProperties: Properties = []
+    /// TLS in front of the transport (MQTT/TLS, or WSS with a WebSocket transport); nil for plain.
+    package var tls: TLS?
+
+    /// A client-side TLS set-up: the context (trust roots, protocols) and the name the server's
+    /// certificate must carry (also sent as SNI, RFC 6066 §3).
+    package struct TLS: Sendable {
+        package var context: NIOSSLContext
+        package var serverHostname: String?
+
+        package init(context: NIOSSLContext, serverHostname: String?) {
+            self.context = context
+            self.serverHostname = serverHostname
+        }
+    }
 
     /// Creates a configuration; every argument but `clientID` has a default.
     package init(

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 import NIOCore
 import NIOPosix
+import NIOSSL
 import SwiftletMQTT
 import SwiftletWebSocket
 
@@ -171,6 +172,11 @@ package final class MQTTClientConnection {
         tag: Int
     ) throws {
         let pipeline = channel.pipeline.syncOperations
+        if let tls = configuration.tls {
+            // TLS first, so every byte of the WebSocket upgrade and of MQTT goes through it; what the
+            // handlers below write before the handshake ends waits in the TLS handler.
+            try pipeline.addHandler(NIOSSLClientHandler(context: tls.context, serverHostname: tls.serverHostname))
+        }
         var transport: WebSocketClientTransport?
         if case .webSocket(let host, let path, let deflate) = configuration.transport {
             let handler = WebSocketClientTransport(

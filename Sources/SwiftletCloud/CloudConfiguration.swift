@@ -38,6 +38,8 @@ public struct CloudConfiguration: Sendable {
     public var reconnectMaximumDelay: Duration
     /// How long TCP connect and CONNACK may take together.
     public var connectTimeout: Duration
+    /// TLS for the MQTT connection (the broker's `mqtts` listener, 8883); nil for plain TCP.
+    public var tls: CloudTLS?
     /// The admin API's host, for tokens, presence checks and kicks (docs/admin-api.md); ``host`` when nil.
     public var adminHost: String?
     /// The admin API's port; 18083 by default (`--admin` of `swiftlet serve`).
@@ -73,8 +75,27 @@ public struct CloudConfiguration: Sendable {
         self.reconnectInitialDelay = .milliseconds(200)
         self.reconnectMaximumDelay = .seconds(30)
         self.connectTimeout = .seconds(10)
+        self.tls = nil
         self.adminHost = nil
         self.adminPort = 18083
         self.adminTimeout = .seconds(10)
+    }
+}
+
+/// How a ``CloudClient`` checks the broker's certificate.
+public struct CloudTLS: Sendable {
+    /// A PEM file of the certificates to trust (a private CA, or a development certificate); the system's
+    /// trust roots when nil.
+    public var trustRootsFile: String?
+    /// The name the broker's certificate must carry, also sent as SNI; ``CloudConfiguration/host`` when nil.
+    /// (swift-nio-ssl also accepts a certificate that names the IP address connected to.)
+    public var serverHostname: String?
+
+    /// - Parameters:
+    ///   - trustRootsFile: A PEM file of trusted certificates; the system's roots when nil.
+    ///   - serverHostname: The name to verify; the configured host when nil.
+    public init(trustRootsFile: String? = nil, serverHostname: String? = nil) {
+        self.trustRootsFile = trustRootsFile
+        self.serverHostname = serverHostname
     }
 }

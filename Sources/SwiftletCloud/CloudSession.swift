@@ -11,6 +11,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import NIOSSL
 import SwiftletAuth
 import SwiftletClient
 import SwiftletMQTT
@@ -66,6 +67,9 @@ final class CloudSession: MQTTClientDelegate {
     private var pendingUnsubscribes = 0
     private var nextSerial: UInt64 = 0
 
+    /// Made once at start(), from ``CloudConfiguration/tls``.
+    private var tls: MQTTClientConfiguration.TLS?
+
     init(configuration: CloudConfiguration, eventLoop: any EventLoop) {
         self.configuration = configuration
         self.eventLoop = eventLoop
@@ -82,6 +86,20 @@ final class CloudSession: MQTTClientDelegate {
         }
         guard self.address == nil else {
             return self.eventLoop.makeFailedFuture(CloudError(.invalidArgument, "connect() was already called"))
+        }
+        if let settings = self.configuration.tls {
+            do {
+                var tls = TLSConfiguration.makeClientConfiguration()
+                if let file = settings.trustRootsFile {
+                    tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(file))
+                }
+                let hostname = settings.serverHostname ?? self.configuration.host
+                // SNI carries names only, never IP addresses (RFC 6066 §3); the certificate check still applies.
+                let sni = (try? SocketAddress(ipAddress: hostname, port: 0)) == nil ? hostname : nil
+                self.tls = MQTTClientConfiguration.TLS(context: try NIOSSLContext(configuration: tls), serverHostname: sni)
+            } catch {
+                return self.eventLoop.makeFailedFuture(CloudError(.invalidArgument, "TLS set-up failed: \(error)"))
+            }
         }
         self.address = address
         let promise = self.eventLoop.makePromise(of: Void.self)
@@ -105,6 +123,7 @@ final class CloudSession: MQTTClientDelegate {
             password: Signature.password(secretKey: configuration.secretKey, clientID: configuration.clientID),
             connectTimeout: TimeAmount(configuration.connectTimeout))
         mqtt.manualAcknowledgement = true
+        mqtt.tls = self.tls
         mqtt.connectProperties = [.receiveMaximum(max(configuration.receiveMaximum, 1))]
         MQTTClientConnection.connect(
             to: address, bindingTo: nil, configuration: mqtt, resources: self.resources, delegate: self,
