@@ -17,8 +17,9 @@ import NIOHTTP1
 ///
 /// Sits behind NIOHTTP1's server pipeline with pipelining assistance (one request at a time) and
 /// without its error handler: parser errors are answered here (431 for an oversized head, 400
-/// otherwise), as ``StaticFileHandler`` does. The request head must arrive within the head timeout
-/// (``HTTPHeadTimeoutStateMachine``), so an idle or trickling client cannot hold a connection.
+/// otherwise), as ``StaticFileHandler`` does. The whole request, head and body, must arrive within
+/// the head timeout (``HTTPHeadTimeoutStateMachine``), so an idle or trickling client cannot hold a
+/// connection.
 package final class AdminHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     package typealias InboundIn = HTTPServerRequestPart
     package typealias OutboundOut = HTTPServerResponsePart
@@ -30,13 +31,6 @@ package final class AdminHTTPHandler: ChannelInboundHandler, RemovableChannelHan
         package var requestHeadTimeout: TimeAmount = .seconds(10)
 
         package init() {}
-
-        package var decoderLimits: NIOHTTPDecoderLimitConfiguration {
-            var limits = NIOHTTPDecoderLimitConfiguration()
-            limits.maxHeaderFieldSize = maxRequestHeadSize
-            limits.maxHeaderListSize = maxRequestHeadSize
-            return limits
-        }
     }
 
     private enum State {
@@ -284,13 +278,7 @@ extension AdminHTTPHandler {
     package static func configure(
         pipeline: ChannelPipeline.SynchronousOperations, api: AdminAPI, configuration: Configuration, logger: Logger
     ) throws {
-        try pipeline.configureHTTPServerPipeline(
-            withPipeliningAssistance: true,
-            withErrorHandling: false,
-            withOutboundHeaderValidation: true,
-            withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
-            withDecoderLimitConfiguration: configuration.decoderLimits
-        )
+        try pipeline.configureSwiftletHTTPServer(maxRequestHeadSize: configuration.maxRequestHeadSize)
         try pipeline.addHandler(AdminHTTPHandler(api: api, configuration: configuration, logger: logger))
     }
 }

@@ -14,29 +14,13 @@ import NIOHTTP1
 import NIOPosix
 
 extension StaticFileHandler {
-    /// Sets up a plain (not upgradable) HTTP/1.1 server pipeline that serves static files.
+    /// Sets up a plain (not upgradable) HTTP/1.1 server pipeline that serves static files:
+    /// `configureSwiftletHTTPServer(maxRequestHeadSize:)` (NIOHTTP1's encoder and decoder with the
+    /// head limit, one request at a time, header validation, no protocol error handler: this
+    /// handler answers parser errors itself, `431`/`400`), then ``StaticFileHandler``.
     ///
-    /// The handlers, head to tail:
-    /// 1. `HTTPResponseEncoder`
-    /// 2. `ByteToMessageHandler(HTTPRequestDecoder)` with ``Configuration/decoderLimits``, so an
-    ///    oversized head fails with `HTTPParserError.headerOverflow`
-    /// 3. `HTTPServerPipelineHandler` (one request at a time; required)
-    /// 4. `NIOHTTPResponseHeadersValidator`
-    /// 5. ``StaticFileHandler``, which answers parser errors itself (`431`/`400`), so NIO's
-    ///    `HTTPServerProtocolErrorHandler` must **not** be added: both would write a response.
-    ///
-    /// For the broker's HTTP port, where `GET /mqtt` upgrades to WebSocket, build the same thing
-    /// with `configureUpgradableHTTPServerPipeline(configuration:)` and add the handler after it:
-    ///
-    /// ```swift
-    /// var http = NIOUpgradableHTTPServerPipelineConfiguration(upgradeConfiguration: upgrades)
-    /// http.enableErrorHandling = false                         // StaticFileHandler answers 431/400
-    /// http.decoderConfiguration = staticFiles.decoderLimits    // 8 KiB heads
-    /// let upgraded = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: http)
-    /// try channel.pipeline.syncOperations.addHandler(
-    ///     StaticFileHandler(configuration: staticFiles, threadPool: pool, logger: logger)
-    /// )
-    /// ```
+    /// For the broker's HTTP port, where `GET /mqtt` upgrades to WebSocket, `HTTPListener` passes
+    /// the upgrader as `upgrade:` to the same function and adds the handler after it.
     ///
     /// The handler must be in the pipeline from the start (not added by the not-upgrading
     /// completion handler): its head timer must run before the first request head arrives, and it
@@ -56,13 +40,7 @@ extension StaticFileHandler {
         threadPool: NIOThreadPool,
         logger: Logger
     ) throws {
-        try pipeline.configureHTTPServerPipeline(
-            withPipeliningAssistance: true,
-            withErrorHandling: false,
-            withOutboundHeaderValidation: true,
-            withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
-            withDecoderLimitConfiguration: configuration.decoderLimits
-        )
+        try pipeline.configureSwiftletHTTPServer(maxRequestHeadSize: configuration.maxRequestHeadSize)
         try pipeline.addHandler(StaticFileHandler(configuration: configuration, threadPool: threadPool, logger: logger))
     }
 }

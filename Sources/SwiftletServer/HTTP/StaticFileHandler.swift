@@ -78,13 +78,6 @@ package final class StaticFileHandler: ChannelInboundHandler, RemovableChannelHa
             self.root = root
         }
 
-        /// The NIOHTTP1 decoder limits that enforce ``maxRequestHeadSize``.
-        package var decoderLimits: NIOHTTPDecoderLimitConfiguration {
-            var limits = NIOHTTPDecoderLimitConfiguration()
-            limits.maxHeaderFieldSize = self.maxRequestHeadSize
-            limits.maxHeaderListSize = self.maxRequestHeadSize
-            return limits
-        }
     }
 
     /// Where the connection is in its current request.

@@ -101,21 +101,8 @@ package struct StaticFileRequestTarget: Hashable, Sendable {
 
     /// Decodes one path segment once, refusing what could change the meaning of the path.
     private static func percentDecode(_ raw: Substring) throws(Rejection) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(raw.utf8.count)
-        var iterator = raw.utf8.makeIterator()
-        while let byte = iterator.next() {
-            guard byte == UInt8(ascii: "%") else {
-                bytes.append(byte)
-                continue
-            }
-            // RFC 3986 §2.1: "%" HEXDIG HEXDIG, nothing else.
-            guard let high = iterator.next().flatMap(Self.hexValue), let low = iterator.next().flatMap(Self.hexValue)
-            else {
-                throw .badRequest(reason: "invalid percent escape")
-            }
-            bytes.append(high << 4 | low)
-        }
+        // RFC 3986 §2.1: "%" HEXDIG HEXDIG, nothing else.
+        guard let bytes = PercentDecoding.bytes(raw) else { throw .badRequest(reason: "invalid percent escape") }
         for byte in bytes {
             switch byte {
             case 0:
@@ -133,14 +120,5 @@ package struct StaticFileRequestTarget: Hashable, Sendable {
             throw .badRequest(reason: "path is not UTF-8")
         }
         return segment
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

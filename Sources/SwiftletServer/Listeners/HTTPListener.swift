@@ -50,21 +50,15 @@ enum HTTPListener {
                     if let tls {
                         try pipeline.addHandler(NIOSSLServerHandler(context: tls))
                     }
-                    try pipeline.configureHTTPServerPipeline(
-                        withPipeliningAssistance: true,
-                        withServerUpgrade: (
+                    try pipeline.configureSwiftletHTTPServer(
+                        maxRequestHeadSize: settings.staticFiles.maxRequestHeadSize,
+                        upgrade: (
                             upgraders: [upgrader],
                             completionHandler: { context in
                                 // The connection speaks WebSocket from now on: no more HTTP routing.
                                 context.pipeline.removeHandler(name: WebSocketPathGuard.name, promise: nil)
                             }
-                        ),
-                        // StaticFileHandler answers parser errors itself (431/400).
-                        withErrorHandling: false,
-                        withOutboundHeaderValidation: true,
-                        withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
-                        withDecoderLimitConfiguration: settings.staticFiles.decoderLimits
-                    )
+                        ))
                     try pipeline.addHandler(
                         WebSocketPathGuard(configuration: settings.handshake, logger: logger),
                         name: WebSocketPathGuard.name)
