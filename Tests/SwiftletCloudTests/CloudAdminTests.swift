@@ -8,9 +8,6 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 //===----------------------------------------------------------------------===//
-import Logging
-import NIOCore
-import NIOPosix
 import SwiftletCloud
 import SwiftletServer
 import Testing
@@ -22,27 +19,13 @@ struct CloudAdminTests {
 
     /// A broker with MQTT and the admin API on 127.0.0.1 (any ports), a cloud key and a device key.
     static func withBroker(_ body: (_ mqtt: Int, _ admin: Int) async throws -> Void) async throws {
-        var configuration = ServerConfiguration()
-        try configuration.apply(key: "mqtt", value: "127.0.0.1:0")
-        try configuration.apply(key: "admin", value: "127.0.0.1:0")
-        configuration.http = nil
-        try configuration.apply(key: "threads", value: "2")
-        try configuration.apply(key: "access-key", value: "\(CloudClientTests.accessKey):\(CloudClientTests.secret):cloud")
-        try configuration.apply(key: "access-key", value: "\(device.0):\(device.1):device")
-        try configuration.apply(key: "instance-id", value: "test")
-        var logger = Logger(label: "swiftlet.test")
-        logger.logLevel = .critical
-        let server = BrokerServer(configuration: configuration, logger: logger)
-        try server.start()
-        let outcome: Result<Void, any Error>
-        do {
+        try await CloudClientTests.withServer(configure: { configuration in
+            try configuration.apply(key: "admin", value: "127.0.0.1:0")
+            try configuration.apply(key: "access-key", value: "\(device.0):\(device.1):device")
+            try configuration.apply(key: "instance-id", value: "test")
+        }) { server in
             try await body(try #require(server.boundPorts["mqtt"]), try #require(server.boundPorts["admin"]))
-            outcome = .success(())
-        } catch {
-            outcome = .failure(error)
         }
-        try await CloudClientTests.stop(server)
-        try outcome.get()
     }
 
     static func client(_ mqtt: Int, _ admin: Int, secret: String = CloudClientTests.secret) -> CloudClient {

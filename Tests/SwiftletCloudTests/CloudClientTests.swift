@@ -21,14 +21,18 @@ struct CloudClientTests {
     static let accessKey = "CLOUD"
     static let secret = "cloud-secret"
 
-    /// A started broker on 127.0.0.1 (port 0: any) that knows the cloud access key.
-    static func startBroker(port: Int = 0) throws -> BrokerServer {
+    /// A started broker that knows the cloud access key: MQTT on 127.0.0.1:`port` (0: any), no HTTP or
+    /// admin listener, two loops; `configure` changes that before it starts.
+    static func startBroker(
+        port: Int = 0, configure: (inout ServerConfiguration) throws -> Void = { _ in }
+    ) throws -> BrokerServer {
         var configuration = ServerConfiguration()
         try configuration.apply(key: "mqtt", value: "127.0.0.1:\(port)")
         configuration.http = nil
         configuration.admin = nil
         try configuration.apply(key: "threads", value: "2")
         try configuration.apply(key: "access-key", value: "\(accessKey):\(secret):cloud")
+        try configure(&configuration)
         var logger = Logger(label: "swiftlet.test")
         logger.logLevel = .critical
         let server = BrokerServer(configuration: configuration, logger: logger)
@@ -41,18 +45,26 @@ struct CloudClientTests {
         try await NIOThreadPool.singleton.runIfActive { try server.syncShutdown() }
     }
 
-    /// Runs `body` with a broker on 127.0.0.1:0 that knows the cloud access key; shuts it down after.
-    static func withBroker(_ body: (Int) async throws -> Void) async throws {
-        let server = try startBroker()
+    /// Runs `body` with a broker from ``startBroker(port:configure:)``; shuts it down after, also when
+    /// `body` throws.
+    static func withServer(
+        configure: (inout ServerConfiguration) throws -> Void = { _ in }, _ body: (BrokerServer) async throws -> Void
+    ) async throws {
+        let server = try startBroker(configure: configure)
         let outcome: Result<Void, any Error>
         do {
-            try await body(try #require(server.boundPorts["mqtt"]))
+            try await body(server)
             outcome = .success(())
         } catch {
             outcome = .failure(error)
         }
         try await stop(server)
         try outcome.get()
+    }
+
+    /// Runs `body` with the MQTT port of a broker on 127.0.0.1 that knows the cloud access key.
+    static func withBroker(_ body: (Int) async throws -> Void) async throws {
+        try await withServer { server in try await body(try #require(server.boundPorts["mqtt"])) }
     }
 
     static func client(_ port: Int, _ clientID: String, secret: String = secret) -> CloudClient {

@@ -9,8 +9,6 @@
 //
 //===----------------------------------------------------------------------===//
 import Foundation
-import Logging
-import NIOCore
 import SwiftletCloud
 import SwiftletServer
 import Testing
@@ -27,29 +25,16 @@ struct CloudTLSTests {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let written = try DevelopmentCertificate.write(to: directory)
-        var configuration = ServerConfiguration()
-        configuration.mqtt = nil
-        configuration.http = nil
-        configuration.https = nil
-        configuration.admin = nil
-        try configuration.apply(key: "mqtts", value: "127.0.0.1:0")
-        try configuration.apply(key: "tls-cert", value: written.certificatePath)
-        try configuration.apply(key: "tls-key", value: written.privateKeyPath)
-        try configuration.apply(key: "threads", value: "1")
-        try configuration.apply(key: "access-key", value: "\(CloudClientTests.accessKey):\(CloudClientTests.secret):cloud")
-        var logger = Logger(label: "swiftlet.test")
-        logger.logLevel = .critical
-        let server = BrokerServer(configuration: configuration, logger: logger)
-        try server.start()
-        let outcome: Result<Void, any Error>
-        do {
+        try await CloudClientTests.withServer(configure: { configuration in
+            configuration.mqtt = nil
+            configuration.https = nil
+            try configuration.apply(key: "mqtts", value: "127.0.0.1:0")
+            try configuration.apply(key: "tls-cert", value: written.certificatePath)
+            try configuration.apply(key: "tls-key", value: written.privateKeyPath)
+            try configuration.apply(key: "threads", value: "1")
+        }) { server in
             try await body(try #require(server.boundPorts["mqtts"]), written.certificatePath)
-            outcome = .success(())
-        } catch {
-            outcome = .failure(error)
         }
-        try await CloudClientTests.stop(server)
-        try outcome.get()
     }
 
     static func client(_ port: Int, _ clientID: String, tls: CloudTLS) -> CloudClient {
