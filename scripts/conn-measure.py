@@ -65,7 +65,7 @@ import threading
 import time
 import zlib
 
-HOST = "127.0.0.1"
+from measure_common import HOST, free_port, remaining_length, settled_rss, wait_port
 SOURCE_ADDRESSES = [f"127.0.0.{i}" for i in range(2, 10)]
 IP_BIND_ADDRESS_NO_PORT = 24   # Linux: pick the source port at connect(), per destination
 KEEP_ALIVE = 60
@@ -78,18 +78,6 @@ OPEN_TIMEOUT = 120.0           # for opening all N connections
 # MQTT 3.1.1 and WebSocket encoding
 
 
-def _remaining_length(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = n % 128
-        n //= 128
-        if n:
-            byte |= 0x80
-        out.append(byte)
-        if not n:
-            return bytes(out)
-
-
 def _string(s: str) -> bytes:
     b = s.encode()
     return len(b).to_bytes(2, "big") + b
@@ -97,12 +85,12 @@ def _string(s: str) -> bytes:
 
 def mqtt_connect(client_id: str) -> bytes:
     body = _string("MQTT") + bytes([4, 0x02]) + KEEP_ALIVE.to_bytes(2, "big") + _string(client_id)
-    return b"\x10" + _remaining_length(len(body)) + body
+    return b"\x10" + remaining_length(len(body)) + body
 
 
 def mqtt_subscribe(topic_filter: str) -> bytes:
     body = (1).to_bytes(2, "big") + _string(topic_filter) + bytes([1])
-    return b"\x82" + _remaining_length(len(body)) + body
+    return b"\x82" + remaining_length(len(body)) + body
 
 
 def ws_frame(payload: bytes) -> bytes:
@@ -231,25 +219,6 @@ def start_swiftlet(path: str, extra_args: list[str], env: dict) -> Broker:
         b.stop()
         raise RuntimeError("swiftlet did not report its listeners:\n" + "".join(b.stderr_lines[-20:]))
     return b
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port: int, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("broker exited")
-        try:
-            socket.create_connection((HOST, port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"port {port} never opened")
 
 
 def start_mosquitto(env: dict) -> Broker:
@@ -403,38 +372,25 @@ def open_connections(broker: Broker, transport: str, subscribe: bool, first: int
         sel.close()
 
 
-def settled_rss(broker: Broker) -> int:
-    """VmRSS once two readings 0.5 s apart differ by less than 64 KiB (at most SETTLE_MAX s)."""
-    deadline = time.monotonic() + SETTLE_MAX
-    last = broker.rss_kib()
-    while time.monotonic() < deadline:
-        time.sleep(0.5)
-        now = broker.rss_kib()
-        if abs(now - last) < 64:
-            return now
-        last = now
-    return last
-
-
 def measure(broker: Broker, transport: str, subscribe: bool, n: int, in_flight: int) -> dict:
     socks: list[socket.socket] = []
     try:
         warm, _ = open_connections(broker, transport, subscribe, 0, WARMUP, in_flight, "warm")
         socks += warm
-        before = settled_rss(broker)
+        before = settled_rss(broker, SETTLE_MAX)
         cpu_broker0 = broker.cpu_seconds()
         cpu_self0 = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
         opened, seconds = open_connections(broker, transport, subscribe, 0, n, in_flight, "idle")
         socks += opened
         cpu_self = sum(resource.getrusage(resource.RUSAGE_SELF)[:2]) - cpu_self0
         cpu_broker = broker.cpu_seconds() - cpu_broker0
-        after = settled_rss(broker)
+        after = settled_rss(broker, SETTLE_MAX)
         if broker.proc.poll() is not None:
             raise RuntimeError(f"{broker.name} exited")
     finally:
         for s in socks:
             s.close()
-    closed = settled_rss(broker)
+    closed = settled_rss(broker, SETTLE_MAX)
     return {"before": before, "after": after, "closed": closed, "per": (after - before) / n,
             "rate": n / seconds, "seconds": seconds, "cpu_self": cpu_self, "cpu_broker": cpu_broker}
 

@@ -59,7 +59,7 @@ import threading
 import time
 import zlib
 
-HOST = "127.0.0.1"
+from measure_common import HOST, free_port, remaining_length, settled_rss, wait_port
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 IO_TIMEOUT = 10.0          # any single socket wait
 PACES = [1, 50]            # messages published before waiting for the subscriber to catch up
@@ -72,18 +72,6 @@ SETTLE_MAX = 5.0           # seconds to wait for RSS to stop moving
 # MQTT 3.1.1 encoding
 
 
-def _remaining_length(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = n % 128
-        n //= 128
-        if n:
-            byte |= 0x80
-        out.append(byte)
-        if not n:
-            return bytes(out)
-
-
 def _string(s: str | bytes) -> bytes:
     b = s.encode() if isinstance(s, str) else s
     return len(b).to_bytes(2, "big") + b
@@ -91,17 +79,17 @@ def _string(s: str | bytes) -> bytes:
 
 def mqtt_connect(client_id: str, keepalive: int = 0) -> bytes:
     body = _string("MQTT") + bytes([4, 0x02]) + keepalive.to_bytes(2, "big") + _string(client_id)
-    return b"\x10" + _remaining_length(len(body)) + body
+    return b"\x10" + remaining_length(len(body)) + body
 
 
 def mqtt_subscribe(packet_id: int, topic_filter: str, qos: int = 0) -> bytes:
     body = packet_id.to_bytes(2, "big") + _string(topic_filter) + bytes([qos])
-    return b"\x82" + _remaining_length(len(body)) + body
+    return b"\x82" + remaining_length(len(body)) + body
 
 
 def mqtt_publish(topic: str, payload: bytes) -> bytes:
     body = _string(topic) + payload
-    return b"\x30" + _remaining_length(len(body)) + body
+    return b"\x30" + remaining_length(len(body)) + body
 
 
 class MQTTStream:
@@ -404,25 +392,6 @@ def start_swiftlet(path: str, extra: list[str]) -> Broker:
     return b
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port: int, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("broker exited")
-        try:
-            socket.create_connection((HOST, port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"port {port} never opened")
-
-
 def start_mosquitto() -> Broker:
     exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     tmp = tempfile.mkdtemp(prefix="ws-measure-")
@@ -692,32 +661,19 @@ def open_idle_batch(broker: Broker, transport: str, deflate: bool, ids: list[str
     return done, ext
 
 
-def settled_rss(broker: Broker) -> int:
-    """VmRSS once two readings 0.5 s apart differ by less than 64 KiB (at most SETTLE_MAX s)."""
-    deadline = time.monotonic() + SETTLE_MAX
-    last = broker.rss_kib()
-    while time.monotonic() < deadline:
-        time.sleep(0.5)
-        now = broker.rss_kib()
-        if abs(now - last) < 64:
-            return now
-        last = now
-    return last
-
-
 def measure_rss(broker: Broker, k: int, transport: str, deflate: bool = False) -> dict:
     socks: list[socket.socket] = []
     try:
         warm, ext = open_idle_batch(broker, transport, deflate, [f"idle-warm-{i}" for i in range(WARMUP_CONNECTIONS)])
         socks += warm
-        before = settled_rss(broker)
+        before = settled_rss(broker, SETTLE_MAX)
         started = time.monotonic()
         for start in range(0, k, OPEN_BATCH):
             opened, ext = open_idle_batch(broker, transport, deflate,
                                           [f"idle-k-{i}" for i in range(start, min(k, start + OPEN_BATCH))])
             socks += opened
         opened_s = time.monotonic() - started
-        after = settled_rss(broker)
+        after = settled_rss(broker, SETTLE_MAX)
         if broker.proc.poll() is not None:
             raise RuntimeError(f"{broker.name} exited")
         return {"before": before, "after": after, "per": (after - before) / k, "ext": ext, "opened": opened_s}
