@@ -8,6 +8,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 //===----------------------------------------------------------------------===//
+import Foundation
 import NIOCore
 import NIOHTTP1
 
@@ -115,32 +116,9 @@ final class BackendHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         return (String(parts[0]), query)
     }
 
-    /// `application/x-www-form-urlencoded` decoding: `+` is a space, `%XX` a byte; nil if malformed.
+    /// `application/x-www-form-urlencoded` decoding: `+` is a space, `%XX` a byte; nil if malformed
+    /// or not UTF-8 (Foundation's percent-decoding, which refuses both).
     static func percentDecoded(_ text: Substring) -> String? {
-        var bytes: [UInt8] = []
-        var iterator = text.utf8.makeIterator()
-        while let byte = iterator.next() {
-            switch byte {
-            case UInt8(ascii: "+"):
-                bytes.append(UInt8(ascii: " "))
-            case UInt8(ascii: "%"):
-                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
-                    return nil
-                }
-                bytes.append(high << 4 | low)
-            default:
-                bytes.append(byte)
-            }
-        }
-        return String(validating: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
+        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 }
