@@ -75,7 +75,7 @@ package final class Broker: Sendable {
             // A resumed session may still receive messages forwarded from the old loop; until
             // they are through, direct deliveries to the new handle wait (DESIGN §4.7).
             let handle = SessionHandle(
-                clientID: clientID, eventLoop: eventLoop, broker: self, loop: loops.context(for: eventLoop, stats: stats),
+                clientID: clientID, eventLoop: eventLoop, broker: self, loop: loopContext(for: eventLoop),
                 awaitingPredecessor: previous != nil && !cleanStart)
             sessions[clientID] = handle
             return (handle, previous)
@@ -108,6 +108,12 @@ package final class Broker: Sendable {
             eventLoop.execute { handle.abandon() }
         }
         return opened
+    }
+
+    /// What the broker keeps for `eventLoop` (its flusher, counters and queue budget).
+    func loopContext(for eventLoop: any EventLoop) -> LoopContext {
+        let share = configuration.maxQueuedBytesTotal / max(1, configuration.eventLoopCount)
+        return loops.context(for: eventLoop, stats: stats, queueBudget: share)
     }
 
     /// The session currently registered for a client ID, if any.

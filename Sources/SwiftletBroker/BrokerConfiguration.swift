@@ -29,9 +29,29 @@ package struct BrokerConfiguration: Sendable, Hashable {
     /// QoS 1/2 messages queued per session beyond the inflight window (also while offline).
     /// Past it new messages are dropped and counted.
     package var maxQueuedMessages: Int = 1000
-    /// Bytes one connection may have written but not yet flushed to the socket before QoS 0
-    /// messages to it are dropped (and QoS 1/2 wait in the session queue).
+    /// Bytes of QoS 1/2 messages one session may hold, queued and in flight together
+    /// (``RoutedMessage/byteCost``); past it new messages are dropped and counted, like past
+    /// `maxQueuedMessages`. A session holding nothing always takes one message.
+    package var maxQueuedBytes: Int = 16 << 20
+    /// Bytes of messages queued in all sessions together, split evenly over the event loops; when
+    /// a loop's share is full the largest queues lose their oldest messages first (QueueBudget).
+    /// The server's default is a quarter of the memory the process may use (`SystemMemory`).
+    package var maxQueuedBytesTotal: Int = 1 << 30
+    /// The event loops `maxQueuedBytesTotal` is split over; the server sets its thread count.
+    package var eventLoopCount: Int = System.coreCount
+    /// Persistent sessions (session expiry above 0), connected or not; a CONNECT that would create
+    /// one more is refused (0x97 / return code 3). Resuming a session and clean sessions are not.
+    package var maxSessions: Int = 100_000
+    /// Bytes one connection may have written but not yet flushed to the socket (its high-water
+    /// mark): above it QoS 0 messages to it are dropped, QoS 1/2 wait in the session queue, and
+    /// nothing more is read from the connection until its output drained (InboundFlowControl).
     package var maxOutboundBytes: Int = 1 << 20
+    /// How long a connection's output may stay above `maxOutboundBytes` before the connection is
+    /// closed (0x97); nil never closes.
+    package var writeStallTimeout: TimeAmount? = .seconds(30)
+    /// Packets decoded from one connection before the rest of what it sent waits behind the
+    /// loop's other work (InboundFlowControl).
+    package var maxPacketsPerTurn: Int = 64
     /// Concurrent client connections; a CONNECT beyond it is refused (0x97 / return code 3).
     package var maxConnections: Int = 100_000
     /// Time a new socket has to send CONNECT before it is closed.

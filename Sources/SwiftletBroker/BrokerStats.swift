@@ -44,6 +44,18 @@ package final class BrokerStats: @unchecked Sendable {
         case messagesDroppedRateCeiling
         case messagesDroppedClientRate
         case slowConsumersDisconnected
+        /// Messages a session could not take because it held `max-queued-bytes` already.
+        case messagesDroppedQueueBytes
+        /// Queued messages evicted because their loop's share of `max-queued-bytes-total` was full.
+        case messagesDroppedQueueBudget
+        /// Bytes queued in sessions now (a level, not a total; ``RoutedMessage/byteCost``).
+        case queuedBytes
+        /// Persistent sessions now, connected or not (a level).
+        case persistentSessions
+        /// CONNECTs refused because `max-sessions` persistent sessions exist.
+        case sessionsRejected
+        /// Connections closed because their output stayed above `max-outbound-bytes`.
+        case writeStallDisconnects
         case subscriptionsRejected
         case publishesRejected
         case retainedRejected

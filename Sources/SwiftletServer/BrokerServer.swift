@@ -32,7 +32,10 @@ package final class BrokerServer: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
-        self.broker = Broker(configuration: configuration.broker, logger: logger)
+        var brokerConfiguration = configuration.broker
+        // Each loop gets its share of the queue budget (QueueBudget).
+        brokerConfiguration.eventLoopCount = configuration.threads
+        self.broker = Broker(configuration: brokerConfiguration, logger: logger)
         self.stopped = group.any().makePromise()
     }
 

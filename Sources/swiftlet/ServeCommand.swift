@@ -92,8 +92,20 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .long, help: "QoS 1/2 messages queued per session, also while offline (default 1000).")
     var maxQueuedMessages: String?
 
-    @Option(name: .long, help: "Unflushed bytes per connection before QoS 0 messages to it are dropped (default 1048576).")
+    @Option(name: .long, help: "Bytes of QoS 1/2 messages queued and in flight per session (default 16777216).")
+    var maxQueuedBytes: String?
+
+    @Option(name: .long, help: "Bytes queued in all sessions together; when full, the largest queues lose their oldest messages first (default: a quarter of the memory).")
+    var maxQueuedBytesTotal: String?
+
+    @Option(name: .long, help: "Persistent sessions (session expiry above 0), connected or not (default 100000).")
+    var maxSessions: String?
+
+    @Option(name: .long, help: "Unflushed bytes per connection before QoS 0 messages to it are dropped and it is no longer read (default 1048576).")
     var maxOutboundBytes: String?
+
+    @Option(name: .long, help: "Seconds a connection's output may stay above max-outbound-bytes before it is closed, 0 for never (default 30).")
+    var writeStallTimeout: String?
 
     @Option(name: .long, help: "Retained messages kept, one per topic (default 100000).")
     var maxRetainedMessages: String?
@@ -180,7 +192,8 @@ struct ServerOptions: ParsableArguments {
             ("max-packet-size", maxPacketSize), ("max-topic-length", maxTopicLength),
             ("max-topic-levels", maxTopicLevels), ("max-subscriptions-per-client", maxSubscriptionsPerClient),
             ("max-inflight", maxInflight), ("max-queued-messages", maxQueuedMessages),
-            ("max-outbound-bytes", maxOutboundBytes), ("max-retained-messages", maxRetainedMessages), ("queue-qos0-offline", queueQos0Offline), ("max-connections", maxConnections),
+            ("max-queued-bytes", maxQueuedBytes), ("max-queued-bytes-total", maxQueuedBytesTotal), ("max-sessions", maxSessions),
+            ("max-outbound-bytes", maxOutboundBytes), ("write-stall-timeout", writeStallTimeout), ("max-retained-messages", maxRetainedMessages), ("queue-qos0-offline", queueQos0Offline), ("max-connections", maxConnections),
             ("connect-timeout", connectTimeout), ("max-keepalive", maxKeepalive),
             ("topic-alias-maximum", topicAliasMaximum), ("max-session-expiry", maxSessionExpiry),
             ("max-rooms", maxRooms), ("slow-consumer-policy", slowConsumerPolicy), ("instance-id", instanceId), ("status-events", statusEvents), ("acl-default", aclDefault),

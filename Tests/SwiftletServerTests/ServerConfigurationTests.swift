@@ -63,7 +63,13 @@ let settingCases: [SettingCase] = [
     },
     SettingCase("max-inflight", "10", range: 1...65_535) { $0.broker.maxInflight = 10 },
     SettingCase("max-queued-messages", "0", range: 0...10_000_000) { $0.broker.maxQueuedMessages = 0 },
+    SettingCase("max-queued-bytes", "4096", range: 1024...(1 << 40)) { $0.broker.maxQueuedBytes = 4096 },
+    SettingCase("max-queued-bytes-total", "2097152", range: (1 << 20)...(1 << 50)) {
+        $0.broker.maxQueuedBytesTotal = 2_097_152
+    },
+    SettingCase("max-sessions", "10", range: 1...100_000_000) { $0.broker.maxSessions = 10 },
     SettingCase("max-outbound-bytes", "4096", range: 1024...(1 << 30)) { $0.broker.maxOutboundBytes = 4096 },
+    SettingCase("write-stall-timeout", "0", range: 0...86_400) { $0.broker.writeStallTimeout = nil },
     SettingCase("max-retained-messages", "5", range: 0...100_000_000) { $0.broker.maxRetainedMessages = 5 },
     SettingCase("http", "127.0.0.1:8081", malformed: ["", "8081", "x:y"]) { $0.http = ListenAddress(host: "127.0.0.1", port: 8081) },
     SettingCase("mqtts", "off", malformed: ["", "8883"]) { $0.mqtts = nil },
@@ -158,7 +164,12 @@ struct ServerConfigurationTests {
         #expect(configuration.mqtt == ListenAddress(host: "0.0.0.0", port: 1883))
         #expect(configuration.logLevel == .info)
         #expect(configuration.threads == System.coreCount)
-        #expect(configuration.broker == BrokerConfiguration())
+        // The broker's defaults, but for the queue budget, which the server takes from the
+        // machine's memory: a quarter of it.
+        var expected = BrokerConfiguration()
+        expected.maxQueuedBytesTotal = configuration.broker.maxQueuedBytesTotal
+        #expect(configuration.broker == expected)
+        #expect(configuration.broker.maxQueuedBytesTotal >= 64 << 20)
         #expect(configuration.broker.allowAnonymous)
     }
 

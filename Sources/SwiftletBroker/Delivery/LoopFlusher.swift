@@ -70,26 +70,29 @@ final class LoopFlusher: @unchecked Sendable {
     }
 }
 
-/// What the broker keeps per event loop: the flusher and the loop's shard of the counters.
-/// Looked up when a session is created, never per delivery.
+/// What the broker keeps per event loop: the flusher, the loop's shard of the counters and its
+/// share of the queue budget. Looked up when a session is created, never per delivery.
 final class LoopContext: Sendable {
     let flusher: LoopFlusher
     let stats: BrokerStats
+    let queueBudget: QueueBudget
 
-    init(eventLoop: any EventLoop, stats: BrokerStats) {
+    init(eventLoop: any EventLoop, stats: BrokerStats, queueBudget: Int) {
         self.flusher = LoopFlusher(eventLoop: eventLoop)
         self.stats = stats
+        self.queueBudget = QueueBudget(eventLoop: eventLoop, limit: queueBudget)
     }
 }
 
 final class LoopContexts: Sendable {
     private let byLoop = Mutex<[ObjectIdentifier: LoopContext]>([:])
 
-    func context(for eventLoop: any EventLoop, stats: BrokerStats) -> LoopContext {
+    /// - Parameter queueBudget: the loop's share of `max-queued-bytes-total`, for a new context.
+    func context(for eventLoop: any EventLoop, stats: BrokerStats, queueBudget: Int) -> LoopContext {
         byLoop.withLock { byLoop in
             let key = ObjectIdentifier(eventLoop)
             if let existing = byLoop[key] { return existing }
-            let created = LoopContext(eventLoop: eventLoop, stats: stats.shard())
+            let created = LoopContext(eventLoop: eventLoop, stats: stats.shard(), queueBudget: queueBudget)
             byLoop[key] = created
             return created
         }

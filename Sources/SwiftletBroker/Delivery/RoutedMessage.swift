@@ -89,6 +89,19 @@ package struct RoutedMessage: Sendable {
         return (expiry - now).nanoseconds / 1_000_000_000
     }
 
+    /// What holding this message in a session's queue or in-flight window is counted as, in bytes
+    /// (`max-queued-bytes`, `max-queued-bytes-total`): topic, properties and payload as they are
+    /// stored, plus ``entryOverhead`` for the entry itself. Each session that holds the message
+    /// counts it in full, although the payload is shared, so the limits are upper bounds.
+    package var byteCost: Int {
+        let properties = properties.isEmpty ? 0 : properties.encodedLength
+        return payload.readableBytes + topic.utf8.count + properties + Self.entryOverhead
+    }
+
+    /// The queue entry, the message's references and its topic's storage, roughly: so that a flood
+    /// of empty messages is not free.
+    package static let entryOverhead = 96
+
     package func isExpired(now: NIODeadline) -> Bool {
         guard let expiry else { return false }
         return expiry <= now

@@ -126,12 +126,12 @@ extension MQTTConnectionHandler {
             MQTTPacketEncoder.encodePublishHeader(
                 topic: message.topic, payloadLength: payload.readableBytes, qos: qos, retain: retain,
                 dup: dup, packetID: packetID, properties: properties, version: protocolVersion, into: &header)
-            context.write(wrapOutboundOut(header), promise: nil)
+            write(header, context: context)
             context.write(wrapOutboundOut(payload), promise: nil)
         } else {
             var buffer = context.channel.allocator.buffer(capacity: size)
             MQTTPacketEncoder.encode(packet, version: protocolVersion, into: &buffer)
-            context.write(wrapOutboundOut(buffer), promise: nil)
+            write(buffer, context: context)
         }
         needsFlush = true
         return true

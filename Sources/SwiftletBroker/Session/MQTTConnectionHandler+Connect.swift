@@ -102,6 +102,16 @@ extension MQTTConnectionHandler {
         }
         connectSessionExpiry = requestedExpiry
         let grantedExpiry = min(requestedExpiry, configuration.maxSessionExpiry)
+        if grantedExpiry > 0, broker.stats[.persistentSessions] >= configuration.maxSessions,
+            broker.session(clientID: clientID)?.isPersistent != true
+        {
+            // Persistent sessions outlive their connections, so max-connections does not bound
+            // them: one more would take memory nobody is connected to use. Resuming one is fine.
+            // 3.1.1 gets return code 3 (server unavailable) for 0x97.
+            broker.stats.increment(.sessionsRejected)
+            refuseConnect(.quotaExceeded, reasonString: "too many persistent sessions")
+            return
+        }
 
         keepAlive = connect.keepAlive
         var serverKeepAlive: UInt16? = nil

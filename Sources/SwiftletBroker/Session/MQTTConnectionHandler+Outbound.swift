@@ -13,7 +13,7 @@ import NIOCore
 import SwiftletMQTT
 
 extension MQTTConnectionHandler: ClientConnection {
-    package var isWritable: Bool { context != nil && channelWritable }
+    package var isWritable: Bool { context != nil && flow.isWritable }
 
     /// Shared encodings carry no topic alias: a client that takes aliases gets its own bytes.
     /// Nor does a cloud subscriber: its deliveries carry per-publisher annotations.
@@ -23,8 +23,17 @@ extension MQTTConnectionHandler: ClientConnection {
 
     package func writeShared(_ bytes: ByteBuffer) {
         guard let context else { return }
-        context.write(wrapOutboundOut(bytes), promise: nil)
+        write(bytes, context: context)
         needsFlush = true
+    }
+
+    /// Writes `bytes` behind the replies gathered so far, which go first to keep the order.
+    func write(_ bytes: ByteBuffer, context: ChannelHandlerContext) {
+        if let pending = replies {
+            replies = nil
+            context.write(wrapOutboundOut(pending), promise: nil)
+        }
+        context.write(wrapOutboundOut(bytes), promise: nil)
     }
 
     /// The client's Receive Maximum, capped by the broker's own window: sending fewer than a
@@ -62,7 +71,7 @@ extension MQTTConnectionHandler: ClientConnection {
                     allocator: context.channel.allocator)
             }
             guard bytes.readableBytes <= clientMaximumPacketSize else { return false }
-            context.write(wrapOutboundOut(bytes), promise: nil)
+            write(bytes, context: context)
             needsFlush = true
             return true
         }
@@ -100,12 +109,12 @@ extension MQTTConnectionHandler: ClientConnection {
             MQTTPacketEncoder.encodePublishHeader(
                 topic: topic, payloadLength: payload.readableBytes, qos: qos, retain: retain,
                 dup: dup, packetID: packetID, properties: properties, version: protocolVersion, into: &header)
-            context.write(wrapOutboundOut(header), promise: nil)
+            write(header, context: context)
             context.write(wrapOutboundOut(payload), promise: nil)
         } else {
             var buffer = context.channel.allocator.buffer(capacity: size)
             MQTTPacketEncoder.encode(.publish(packet), version: protocolVersion, into: &buffer)
-            context.write(wrapOutboundOut(buffer), promise: nil)
+            write(buffer, context: context)
         }
         needsFlush = true
         return true
@@ -139,11 +148,16 @@ extension MQTTConnectionHandler: ClientConnection {
             size = MQTTPacketEncoder.encodedSize(packet, version: protocolVersion)
             guard size <= clientMaximumPacketSize else { return }
         }
-        var buffer = context.channel.allocator.buffer(capacity: size)
-        MQTTPacketEncoder.encode(packet, version: protocolVersion, into: &buffer)
-        context.write(wrapOutboundOut(buffer), promise: nil)
+        // Gathered with the other replies of this turn (see `replies`), written at the next flush.
+        if replies == nil {
+            replies = context.channel.allocator.buffer(capacity: max(size, Self.repliesInitialCapacity))
+        }
+        MQTTPacketEncoder.encode(packet, version: protocolVersion, into: &replies!)
         needsFlush = true
     }
+
+    /// Room for a turn of small replies (a PUBACK is 4 bytes, a PINGRESP 2) without regrowing.
+    static let repliesInitialCapacity = 256
 
     private static func strippingDiagnostics(_ packet: MQTTPacket) -> MQTTPacket {
         func strip(_ properties: Properties) -> Properties {
@@ -170,6 +184,10 @@ extension MQTTConnectionHandler: ClientConnection {
     package func flushIfNeeded() {
         guard needsFlush, let context else { return }
         needsFlush = false
+        if let pending = replies {
+            replies = nil
+            context.write(wrapOutboundOut(pending), promise: nil)
+        }
         context.flush()
     }
 

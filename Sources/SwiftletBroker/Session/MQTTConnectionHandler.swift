@@ -36,15 +36,28 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
 
     var context: ChannelHandlerContext?
     var decoder: MQTTPacketDecoder
-    /// The start of a packet whose rest has not arrived yet; nil whenever every byte read so far
-    /// was decoded.
+    /// Bytes read and not yet decoded: the start of a packet whose rest has not arrived, or packets
+    /// waiting for their turn (``InboundFlowControl``); nil whenever every byte read so far was
+    /// decoded.
     ///
     /// Not a `NIOSingleStepByteToMessageProcessor`: it keeps the last buffer it was given even when
     /// it is fully read, and that buffer is the channel's receive buffer. NIO reuses a receive
     /// buffer only while nothing else holds it, so the next read then allocated a second one and
     /// both stayed with the connection for good (two 2 KiB buffers per idle connection at NIO's
     /// default size), besides the processor's own object.
-    var partialPacket: ByteBuffer?
+    var input: ByteBuffer?
+    /// When the socket is read and how much of `input` is decoded at a time; also the channel's
+    /// writability as its events last told it.
+    var flow: InboundFlowControl
+    /// Set while a turn decodes, so that events it causes (a session opening synchronously, a
+    /// writability change) do not start a nested one.
+    var decoding = false
+    /// Closes the connection when its output stays backed up (``InboundFlowControl``).
+    var stallTimer: Scheduled<Void>?
+    /// Small packets the broker answers with (CONNACK, PUBACK, PINGRESP, SUBACK, …), gathered into
+    /// one buffer until the next flush or the next other write: a client that sends thousands of
+    /// PINGREQs costs one buffer per turn, not one allocation and one pending write per PINGRESP.
+    var replies: ByteBuffer?
     var machine: ConnectionStateMachine
     var session: SessionHandle?
 
@@ -103,12 +116,6 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     package var authenticationModes: AuthenticationModes = .all
 
     var needsFlush = false
-    /// The channel's writability as its events last told it. Read on every delivery, so it is
-    /// kept here rather than asked of the channel (a pipeline hop, a retain and an atomic load);
-    /// NIO fires the event as soon as a write crosses a water mark.
-    var channelWritable = true
-    /// A read was requested while reading is paused for the session to open.
-    var readPending = false
     /// The one pending timer of this connection: the connect timeout at first, which goes on to
     /// check keep-alive (see ``scheduleKeepAliveCheck(in:)``); nil when none is pending.
     var timer: NIOScheduledCallback?
@@ -122,6 +129,10 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
         self.baseLogger = logger
         self.decoder = MQTTPacketDecoder(maximumPacketSize: broker.configuration.maxPacketSize)
         self.machine = ConnectionStateMachine(now: .uptimeNanoseconds(0))
+        self.flow = InboundFlowControl(
+            configuration: .init(
+                maxPacketsPerTurn: broker.configuration.maxPacketsPerTurn,
+                writeStallTimeout: broker.configuration.writeStallTimeout))
         self.clientReceiveMaximum = broker.configuration.maxInflight
     }
 
@@ -134,7 +145,7 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
 
     package func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        channelWritable = context.channel.isWritable
+        flow = InboundFlowControl(configuration: flow.configuration, isWritable: context.channel.isWritable)
         if context.channel.isActive { start(context: context) }
     }
 
@@ -167,6 +178,10 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
         guard machine.state != .closed else { return }
         machine.channelInactive()
         timer?.cancel()
+        stallTimer?.cancel()
+        stallTimer = nil
+        input = nil
+        replies = nil
         cancelTokenTimers()
         if countedConnection {
             broker.stats.decrement(.connectionsCurrent)
@@ -184,31 +199,77 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
 
     package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
-        if var partial = partialPacket {
-            partialPacket = nil
-            partial.writeBuffer(&buffer)
-            buffer = partial
+        if var held = input {
+            input = nil
+            held.writeBuffer(&buffer)
+            buffer = held
         }
+        input = buffer
+        decodeTurn()
+    }
+
+    /// Decodes one turn's worth of `input` (``InboundFlowControl``): packets are handled while the
+    /// output can take their answers, at most `maxPacketsPerTurn` of them; the rest waits for the
+    /// next turn, queued behind the loop's other work, or for the output to drain.
+    func decodeTurn() {
+        guard !decoding, let context, var buffer = input else { return }
+        input = nil
+        decoding = true
+        var decoded = 0
+        var exhausted = false
         do {
-            while let packet = try decoder.decodePacket(buffer: &buffer) {
+            // While the session opens (a takeover on another loop), what follows CONNECT stays
+            // undecoded here; sessionOpened(_:_:) decodes it.
+            while machine.isReading, flow.mayDecode(decodedThisTurn: decoded) {
+                guard machine.state != .closing, machine.state != .closed else {
+                    // Closing: nothing more is read from this client.
+                    buffer.clear()
+                    break
+                }
+                guard let packet = try decoder.decodePacket(buffer: &buffer) else {
+                    exhausted = true
+                    break
+                }
+                decoded += 1
                 packetReceived(packet)
             }
         } catch {
+            decoding = false
             // The stream has no packet boundary any more; what is left stays unread, as the
             // connection closes.
-            partialPacket = buffer
+            input = buffer
             decodeFailed(error)
             return
         }
-        guard buffer.readableBytes > 0 else { return }
-        // NIO's rule for its decoders (`shouldReclaimBytes`): reclaim the consumed bytes once there
-        // are 2 KiB of them, or once they are most of a buffer of more than 1 KiB.
-        if buffer.readerIndex >= 2048
-            || (buffer.storageCapacity > 1024 && buffer.storageCapacity - buffer.readerIndex < buffer.readerIndex)
-        {
-            buffer.discardReadBytes()
+        decoding = false
+        if buffer.readableBytes > 0 {
+            // NIO's rule for its decoders (`shouldReclaimBytes`): reclaim the consumed bytes once
+            // there are 2 KiB of them, or once they are most of a buffer of more than 1 KiB.
+            if buffer.readerIndex >= 2048
+                || (buffer.storageCapacity > 1024 && buffer.storageCapacity - buffer.readerIndex < buffer.readerIndex)
+            {
+                buffer.discardReadBytes()
+            }
+            input = buffer
+        } else {
+            exhausted = true
         }
-        partialPacket = buffer
+        switch flow.turnEnded(inputExhausted: exhausted, sessionOpen: machine.isReading) {
+        case .none:
+            if !exhausted {
+                // Stopped for the output: push out what this turn wrote so that it can drain.
+                flushIfNeeded()
+            }
+        case .read:
+            context.read()
+        case .scheduleTurn:
+            flushIfNeeded()
+            context.eventLoop.assumeIsolated().execute { [self] in
+                flow.scheduledTurnStarted()
+                decodeTurn()
+                flushIfNeeded()
+            }
+        }
     }
 
     package func channelReadComplete(context: ChannelHandlerContext) {
@@ -217,23 +278,61 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     }
 
     package func read(context: ChannelHandlerContext) {
-        // While the session opens, stop reading: pipelined packets wait in the socket, not here.
-        // While our writes to this client back up, stop reading too: its own traffic (PUBACKs,
-        // SUBACKs it provokes) must not grow the outbound buffer without bound.
-        guard machine.isReading, channelWritable else {
-            readPending = true
-            return
+        // Not while the session opens (pipelined packets wait in the socket, not here), not while
+        // the output is backed up (the client's own traffic, the PUBACKs and PINGRESPs it provokes,
+        // must not grow it without bound), not while earlier input waits for its turn.
+        if flow.readRequested(sessionOpen: machine.isReading) == .read {
+            context.read()
         }
-        context.read()
     }
 
     package func channelWritabilityChanged(context: ChannelHandlerContext) {
-        channelWritable = context.channel.isWritable
-        if channelWritable {
+        let writable = context.channel.isWritable
+        let action = flow.writabilityChanged(
+            isWritable: writable, now: context.eventLoop.now, sessionOpen: machine.isReading)
+        if writable {
+            // Queued deliveries first: they were waiting longer than the input.
             session?.connectionBecameWritable()
-            resumeReadingIfPaused()
+        }
+        switch action {
+        case .none:
+            break
+        case .armStallTimer(let deadline):
+            armStallTimer(at: deadline, context: context)
+        case .decode:
+            decodeTurn()
+            flushIfNeeded()
+        case .read:
+            context.read()
         }
         context.fireChannelWritabilityChanged()
+    }
+
+    private func armStallTimer(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        stallTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+            stallTimer = nil
+            guard let context = self.context else { return }
+            switch flow.stallTimerFired(now: context.eventLoop.now) {
+            case .none:
+                break
+            case .rearm(let deadline):
+                armStallTimer(at: deadline, context: context)
+            case .close:
+                outputStalled()
+            }
+        }
+    }
+
+    /// The client has not read what it was sent for the whole write-stall timeout.
+    private func outputStalled() {
+        broker.stats.increment(.writeStallDisconnects)
+        let seconds = (flow.configuration.writeStallTimeout?.nanoseconds ?? 0) / 1_000_000_000
+        logger.info(
+            "client does not read: output backed up, closing",
+            metadata: ["stalled.seconds": "\(seconds)", "limit.bytes": "\(broker.configuration.maxOutboundBytes)"])
+        // MQTT 5 §4.13: 0x97, the client exceeded what the server lets one connection hold; it is
+        // written ahead of the close for a client that reads after all.
+        disconnect(reason: .quotaExceeded, reasonString: "output not read for \(seconds) s")
     }
 
     package func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -378,14 +477,19 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     /// Flushes what was written and closes the channel once.
     func closeConnection() {
         guard machine.closeRequested(), let context else { return }
+        input = nil
         flushIfNeeded()
         context.close(promise: nil)
     }
 
+    /// The session opened: decode what waited behind CONNECT, then read on.
     func resumeReadingIfPaused() {
-        guard readPending, machine.isReading, let context, channelWritable else { return }
-        readPending = false
-        context.read()
+        guard let context else { return }
+        if input != nil {
+            decodeTurn()
+        } else if flow.readMayResume(sessionOpen: machine.isReading) == .read {
+            context.read()
+        }
     }
 }
 

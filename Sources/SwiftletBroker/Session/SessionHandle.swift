@@ -12,6 +12,7 @@ import DequeModule
 import Logging
 import NIOCore
 import SwiftletMQTT
+import Synchronization
 
 /// One client session (MQTT 5 §4.1), confined to one event loop.
 ///
@@ -30,8 +31,14 @@ package final class SessionHandle: @unchecked Sendable {
     let flusher: LoopFlusher
     /// This loop's shard of the broker's counters.
     let stats: BrokerStats
+    /// This loop's share of the bytes all sessions may queue.
+    let queueBudget: QueueBudget
     /// Set while the flusher holds this session for its next round.
     var flushPending = false
+    /// Whether the session has an expiry above 0, readable from any loop: a CONNECT resuming a
+    /// persistent session is let in past `max-sessions`, one taking over a clean one is not.
+    private let persistent = Atomic<Bool>(false)
+    package var isPersistent: Bool { persistent.load(ordering: .relaxed) }
 
     // MARK: Loop-confined state
 
@@ -87,6 +94,7 @@ package final class SessionHandle: @unchecked Sendable {
         self.broker = broker
         self.flusher = loop.flusher
         self.stats = loop.stats
+        self.queueBudget = loop.queueBudget
         self.readyPromise = eventLoop.makePromise()
         self.parked = awaitingPredecessor ? [] : nil
     }
@@ -100,6 +108,12 @@ package final class SessionHandle: @unchecked Sendable {
     func install(_ migrated: SessionState?) {
         eventLoop.preconditionInEventLoop()
         if var migrated {
+            // The moved queue now counts against this loop's budget (released on the old one).
+            chargeQueue(migrated.queuedBytes)
+            if migrated.expiryInterval > 0 {
+                stats.increment(.persistentSessions)
+                persistent.store(true, ordering: .relaxed)
+            }
             migrated.absorb(queuedFrom: state)
             state = migrated
         }
@@ -148,7 +162,7 @@ package final class SessionHandle: @unchecked Sendable {
             // Connecting without expiry ends the stored session: it will not outlive this connection.
             broker.store.sessionEnded(clientID: clientID)
         }
-        state.expiryInterval = expiryInterval
+        setExpiryInterval(expiryInterval)
         if expiryInterval > 0 {
             broker.store.sessionOpened(clientID: clientID, expiryInterval: expiryInterval)
         }
@@ -255,6 +269,10 @@ package final class SessionHandle: @unchecked Sendable {
             return nil
         }
         let moved = state
+        // The state leaves this loop: its queue and its persistence count on the new handle's.
+        releaseQueue(state.queuedBytes)
+        if state.expiryInterval > 0 { stats.increment(.persistentSessions, by: -1) }
+        persistent.store(false, ordering: .relaxed)
         state = SessionState()
         // Only a moved session forwards: after a clean start, messages matched under the old
         // subscriptions must not reach the new, clean session.
@@ -276,6 +294,8 @@ package final class SessionHandle: @unchecked Sendable {
         broker.sessionEnded(
             self, filters: state.subscriptions.keys, reason: reason,
             unacknowledgedShared: state.unacknowledgedSharedDeliveries())
+        releaseQueue(state.queuedBytes)
+        setExpiryInterval(0)
         state = SessionState()
     }
 
@@ -323,6 +343,15 @@ package final class SessionHandle: @unchecked Sendable {
         } else if state.expiryInterval > 0 {
             broker.store.sessionEnded(clientID: clientID)
         }
+        setExpiryInterval(seconds)
+    }
+
+    /// Sets the expiry and keeps the count of persistent sessions (`max-sessions`) in step.
+    private func setExpiryInterval(_ seconds: UInt32) {
+        if (state.expiryInterval > 0) != (seconds > 0) {
+            stats.increment(.persistentSessions, by: seconds > 0 ? 1 : -1)
+        }
+        persistent.store(seconds > 0, ordering: .relaxed)
         state.expiryInterval = seconds
     }
 
@@ -448,15 +477,21 @@ package final class SessionHandle: @unchecked Sendable {
     }
 
     private func enqueue(_ delivery: OutboundDelivery) {
-        guard state.queue.count < broker.configuration.maxQueuedMessages else {
-            stats.increment(.messagesDroppedQueueFull)
-            noteDropped(1, room: delivery.message.room, reason: "session queue full")
+        let cost = delivery.message.byteCost
+        // A session holding nothing takes any one message, so that a message larger than
+        // max-queued-bytes (but within the packet size) still gets through.
+        let overBytes = state.heldBytes > 0 && state.heldBytes + cost > broker.configuration.maxQueuedBytes
+        guard state.queue.count < broker.configuration.maxQueuedMessages, !overBytes else {
+            stats.increment(overBytes ? .messagesDroppedQueueBytes : .messagesDroppedQueueFull)
+            noteDropped(1, room: delivery.message.room, reason: overBytes ? "session bytes full" : "session queue full")
             if let connection, broker.configuration.slowConsumerPolicy == .disconnect, !disconnectingSlowConsumer {
                 disconnectingSlowConsumer = true
                 stats.increment(.slowConsumersDisconnected)
                 broker.logger.info(
                     "slow consumer disconnected: session queue full",
-                    metadata: ["client.id": "\(clientID)", "queued": "\(state.queue.count)"])
+                    metadata: [
+                        "client.id": "\(clientID)", "queued": "\(state.queue.count)", "held.bytes": "\(state.heldBytes)",
+                    ])
                 // Not from inside the delivery loop that is still walking this loop's subscribers.
                 let target = NIOLoopBound(connection, eventLoop: eventLoop)
                 eventLoop.execute {
@@ -465,7 +500,50 @@ package final class SessionHandle: @unchecked Sendable {
             }
             return
         }
-        state.queue.append(delivery)
+        guard queueBudget.makeRoom(for: cost) else {
+            // Nothing left to evict on this loop: the new message gives way.
+            stats.increment(.messagesDroppedQueueBudget)
+            noteDropped(1, room: delivery.message.room, reason: "broker queue budget full")
+            return
+        }
+        state.enqueue(delivery)
+        chargeQueue(cost)
+    }
+
+    /// Takes the next queued message, releasing its bytes.
+    private func dequeue() -> OutboundDelivery? {
+        guard let next = state.dequeue() else { return nil }
+        releaseQueue(next.message.byteCost)
+        return next
+    }
+
+    private func chargeQueue(_ bytes: Int) {
+        guard bytes != 0 else { return }
+        queueBudget.charge(bytes, to: self)
+        stats.increment(.queuedBytes, by: bytes)
+    }
+
+    private func releaseQueue(_ bytes: Int) {
+        guard bytes != 0 else { return }
+        queueBudget.release(bytes, from: self, queueEmpty: state.queue.isEmpty)
+        stats.increment(.queuedBytes, by: -bytes)
+    }
+
+    /// What this session's queue counts against its loop's budget.
+    var queuedBytesForBudget: Int { state.queuedBytes }
+
+    /// The loop's queue budget is full and this queue is among the largest: its oldest messages
+    /// go until it holds at most `level` bytes (QueueBudget).
+    func evictQueued(downTo level: Int) {
+        eventLoop.assertInEventLoop()
+        var evicted = 0
+        while state.queuedBytes > level, let oldest = dequeue() {
+            evicted += 1
+            // Also a message of a shared subscription: handing it to another member from here
+            // could land it back in this loop's full budget.
+            noteDropped(1, room: oldest.message.room, reason: "broker queue budget full")
+        }
+        stats.increment(.messagesDroppedQueueBudget, by: evicted)
     }
 
     /// Counts messages this session lost and logs it, at most once per ``dropLogInterval``.
@@ -570,7 +648,7 @@ package final class SessionHandle: @unchecked Sendable {
         var cache = PublishEncodingCache()
         while let next = state.queue.first, connection.isWritable {
             if next.qos != .atMostOnce && state.inflightCount >= connection.sendWindow { break }
-            state.queue.removeFirst()
+            _ = dequeue()
             if next.message.isExpired(now: now) {
                 stats.increment(.messagesDroppedExpired)
                 continue

@@ -53,7 +53,11 @@ package struct SessionState: Sendable {
     package private(set) var inflightOrder: Deque<UInt16> = []
     /// Messages waiting for a free slot in the client's receive window or for the client to
     /// come back online.
-    package var queue: Deque<OutboundDelivery> = []
+    package private(set) var queue: Deque<OutboundDelivery> = []
+    /// What `queue` holds, in ``RoutedMessage/byteCost``.
+    package private(set) var queuedBytes = 0
+    /// What `inflight` holds, in ``RoutedMessage/byteCost``.
+    package private(set) var inflightBytes = 0
     /// QoS 2 messages received and routed, whose PUBREL has not arrived yet [MQTT-4.3.3-10].
     package var inboundQoS2: Set<UInt16> = []
     /// Session Expiry Interval in seconds; UInt32.max never expires (MQTT 5 §3.1.2.11.2).
@@ -75,9 +79,37 @@ package struct SessionState: Sendable {
         return nil
     }
 
+    /// Bytes the session holds for its client: queued and in flight (`max-queued-bytes`).
+    package var heldBytes: Int { queuedBytes + inflightBytes }
+
     package mutating func addInflight(_ delivery: OutboundDelivery, packetID: UInt16) {
         inflight[packetID] = Inflight(delivery: delivery, phase: .awaitingAcknowledgement)
         inflightOrder.append(packetID)
+        inflightBytes += delivery.message.byteCost
+    }
+
+    // MARK: Queue
+
+    package mutating func enqueue(_ delivery: OutboundDelivery) {
+        queue.append(delivery)
+        queuedBytes += delivery.message.byteCost
+    }
+
+    /// Takes the oldest queued message: the next to send, or the first to go when the broker's
+    /// queue budget is full.
+    package mutating func dequeue() -> OutboundDelivery? {
+        guard let first = queue.popFirst() else { return nil }
+        queuedBytes -= first.message.byteCost
+        return first
+    }
+
+    /// Empties the queue; returns its bytes.
+    package mutating func removeAllQueued() -> Int {
+        defer {
+            queue.removeAll()
+            queuedBytes = 0
+        }
+        return queuedBytes
     }
 
     package func inflightPhase(_ packetID: UInt16) -> InflightPhase? {
@@ -91,7 +123,8 @@ package struct SessionState: Sendable {
     /// Removes a completed message; returns whether it was inflight.
     @discardableResult
     package mutating func completeInflight(_ packetID: UInt16) -> Bool {
-        guard inflight.removeValue(forKey: packetID) != nil else { return false }
+        guard let removed = inflight.removeValue(forKey: packetID) else { return false }
+        inflightBytes -= removed.delivery.message.byteCost
         if inflightOrder.first == packetID {
             inflightOrder.removeFirst()
         } else if let index = inflightOrder.firstIndex(of: packetID) {
@@ -104,5 +137,6 @@ package struct SessionState: Sendable {
     /// arrives from another loop after messages were already queued here for it.
     package mutating func absorb(queuedFrom other: SessionState) {
         queue.append(contentsOf: other.queue)
+        queuedBytes += other.queuedBytes
     }
 }

@@ -175,7 +175,7 @@ extension Property {
 
 extension Properties {
     /// The bytes of the properties themselves, without the length in front.
-    var encodedLength: Int {
+    package var encodedLength: Int {
         var length = 0
         for property in self.list {
             length += property.encodedLength

@@ -189,6 +189,8 @@ struct StatsBody: Encodable {
     /// The counters that count dropped messages, by the name `drops` shows them under.
     static let dropCounters: [(String, BrokerStats.Counter)] = [
         ("queueFull", .messagesDroppedQueueFull),
+        ("queueBytes", .messagesDroppedQueueBytes),
+        ("queueBudget", .messagesDroppedQueueBudget),
         ("notWritable", .messagesDroppedNotWritable),
         ("tooLarge", .messagesDroppedTooLarge),
         ("expired", .messagesDroppedExpired),

@@ -35,7 +35,12 @@ package final class AdminMetrics: Sendable {
         case subscriptions = "swiftlet_subscriptions"
         case retained = "swiftlet_retained_messages"
         case rooms = "swiftlet_rooms"
+        case persistentSessions = "swiftlet_sessions_persistent"
+        case queuedBytes = "swiftlet_queued_bytes"
     }
+
+    /// Broker counters that are levels, not totals: exported as gauges.
+    private static let levelCounters: Set<BrokerStats.Counter> = [.connectionsCurrent, .persistentSessions, .queuedBytes]
 
     /// The transports a connection can have (``StatusEvent/transport``).
     static let transports = ["tcp", "tls", "ws", "wss"]
@@ -60,7 +65,7 @@ package final class AdminMetrics: Sendable {
         }
         self.gauges = gauges
         var counters: [String: CoreMetrics.Counter] = [:]
-        for counter in BrokerStats.Counter.allCases where counter != .connectionsCurrent {
+        for counter in BrokerStats.Counter.allCases where !Self.levelCounters.contains(counter) {
             let name = Self.metricName(counter)
             counters[name] = CoreMetrics.Counter(label: name, factory: factory)
         }
@@ -95,12 +100,14 @@ package final class AdminMetrics: Sendable {
             .subscriptions: overview.subscriptions,
             .retained: overview.retainedMessages,
             .rooms: rooms.count,
+            .persistentSessions: overview.counters["persistentSessions"] ?? 0,
+            .queuedBytes: overview.counters["queuedBytes"] ?? 0,
         ]
         for (gauge, value) in counts {
             gauges[gauge]?.record(value)
         }
         var current: [String: Int] = [:]
-        for counter in BrokerStats.Counter.allCases where counter != .connectionsCurrent {
+        for counter in BrokerStats.Counter.allCases where !Self.levelCounters.contains(counter) {
             current[Self.metricName(counter)] = overview.counters[String(describing: counter)] ?? 0
         }
         var published = 0

@@ -54,7 +54,9 @@ package struct ServerConfiguration: Sendable, Equatable {
     package var threads: Int = System.coreCount
     package var broker = BrokerConfiguration()
 
-    package init() {}
+    package init() {
+        broker.maxQueuedBytesTotal = SystemMemory.defaultQueuedBytesTotal
+    }
 }
 
 /// One configuration setting: its key (the flag name without dashes, also the YAML key), its
@@ -156,8 +158,21 @@ extension ServerConfiguration {
         ConfigurationSetting(key: "max-queued-messages", help: "QoS 1/2 messages queued per session") { config, value throws(ConfigurationError) in
             config.broker.maxQueuedMessages = try integer("max-queued-messages", value, in: 0...10_000_000)
         },
-        ConfigurationSetting(key: "max-outbound-bytes", help: "unflushed bytes per connection before QoS 0 is dropped") { config, value throws(ConfigurationError) in
+        ConfigurationSetting(key: "max-queued-bytes", help: "bytes of QoS 1/2 messages queued and in flight per session") { config, value throws(ConfigurationError) in
+            config.broker.maxQueuedBytes = try integer("max-queued-bytes", value, in: 1024...1 << 40)
+        },
+        ConfigurationSetting(key: "max-queued-bytes-total", help: "bytes queued in all sessions; when full the largest queues lose their oldest messages (default: a quarter of memory)") { config, value throws(ConfigurationError) in
+            config.broker.maxQueuedBytesTotal = try integer("max-queued-bytes-total", value, in: 1 << 20...1 << 50)
+        },
+        ConfigurationSetting(key: "max-sessions", help: "persistent sessions (expiry above 0), connected or not") { config, value throws(ConfigurationError) in
+            config.broker.maxSessions = try integer("max-sessions", value, in: 1...100_000_000)
+        },
+        ConfigurationSetting(key: "max-outbound-bytes", help: "unflushed bytes per connection before QoS 0 is dropped and reading pauses") { config, value throws(ConfigurationError) in
             config.broker.maxOutboundBytes = try integer("max-outbound-bytes", value, in: 1024...1 << 30)
+        },
+        ConfigurationSetting(key: "write-stall-timeout", help: "seconds a connection's output may stay above max-outbound-bytes before it is closed, 0 for never") { config, value throws(ConfigurationError) in
+            let seconds = try integer("write-stall-timeout", value, in: 0...86_400)
+            config.broker.writeStallTimeout = seconds == 0 ? nil : .seconds(Int64(seconds))
         },
         ConfigurationSetting(key: "max-retained-messages", help: "retained messages kept, one per topic") { config, value throws(ConfigurationError) in
             config.broker.maxRetainedMessages = try integer("max-retained-messages", value, in: 0...100_000_000)

@@ -24,6 +24,13 @@ import SwiftletWebSocket
 /// Control frames, the close handshake and protocol errors are handled here: ping gets pong with
 /// the same payload, a Close is echoed and the connection closed, a violation is answered with
 /// the close code of RFC 6455 §7.4.1 before the TCP connection closes.
+///
+/// A compressed message of about 1 KiB may inflate to 1 MiB of MQTT packets, and one socket read
+/// may hold dozens of such messages. So one compressed message is inflated per `read` the
+/// pipeline asks for: the frames behind it wait here, compressed, until the MQTT handler has
+/// worked through what it was given and its output has drained (it holds `read` until then,
+/// InboundFlowControl). What one connection holds is then one socket read of frames and one
+/// inflated message, whatever the client sends.
 final class WebSocketMQTTBridge: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -39,7 +46,15 @@ final class WebSocketMQTTBridge: ChannelDuplexHandler {
     private let resources: WebSocketLoopResources
     private var inflater: Inflater?
     private var pending: ByteBuffer?
+    /// The pipeline asked for data (`read`) and no compressed message was passed on since.
+    private var demand = true
+    /// A pass over `pending` is queued on the loop (see ``read(context:)``).
+    private var passScheduled = false
     private let logger: Logger
+    /// How long a Close frame may wait to be written before the TCP connection is closed anyway:
+    /// a client that does not read must not keep its socket open (RFC 6455 §7.1.1 lets the server
+    /// close first).
+    static let closeWriteTimeout = TimeAmount.seconds(2)
 
     /// - Parameter deflate: the permessage-deflate settings and parameters if the extension was
     ///   negotiated.
@@ -66,8 +81,13 @@ final class WebSocketMQTTBridge: ChannelDuplexHandler {
         } else {
             pending!.writeImmutableBuffer(bytes)
         }
+        processPending(context: context)
+    }
+
+    /// Parses and handles the frames in `pending` while the pipeline wants data.
+    private func processPending(context: ChannelHandlerContext) {
         do {
-            while var buffer = pending {
+            while demand, var buffer = pending {
                 pending = nil  // keep the buffer uniquely referenced while it is parsed
                 let frame = try parser.next(&buffer)
                 pending = buffer.readableBytes > 0 ? buffer : nil
@@ -111,7 +131,11 @@ final class WebSocketMQTTBridge: ChannelDuplexHandler {
                 throw error
             }
             if messageEnd { returnInflater() }
-            if output.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(output)) }
+            if output.readableBytes > 0 {
+                // The next compressed frame waits for the next `read`.
+                demand = false
+                context.fireChannelRead(wrapInboundOut(output))
+            }
         case .ping(let payload):
             // RFC 6455 §5.5.2: a Pong with the same application data, as soon as practical.
             var frame = context.channel.allocator.buffer(capacity: payload.readableBytes + 2)
@@ -152,16 +176,60 @@ final class WebSocketMQTTBridge: ChannelDuplexHandler {
     private func sendClose(context: ChannelHandlerContext, code: WebSocketCloseCode?, thenShutdown: Bool) {
         var frame = context.channel.allocator.buffer(capacity: 4)
         WebSocketFrameEncoder.encodeClose(code: code, into: &frame)
-        let written = context.writeAndFlush(wrapOutboundOut(frame))
         if thenShutdown {
             // The server closes the TCP connection first (RFC 6455 §7.1.1).
-            written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            writeThenClose(frame, context: context, mode: .all, promise: nil)
+        } else {
+            context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+        }
+    }
+
+    /// Writes `frame` (a Close), then closes once it is written or after ``closeWriteTimeout``,
+    /// whichever comes first.
+    private func writeThenClose(
+        _ frame: ByteBuffer, context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?
+    ) {
+        let loop = context.eventLoop.assumeIsolated()
+        let deadline = loop.scheduleTask(in: Self.closeWriteTimeout) {
+            context.close(mode: .all, promise: nil)
+        }
+        context.writeAndFlush(wrapOutboundOut(frame)).assumeIsolated().whenComplete { _ in
+            deadline.cancel()
+            context.close(mode: mode, promise: promise)
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         returnInflater()
+        pending = nil
         context.fireChannelInactive()
+    }
+
+    /// The pipeline wants data: frames already read go first, before the socket is read again.
+    func read(context: ChannelHandlerContext) {
+        demand = true
+        guard pending != nil else {
+            context.read()
+            return
+        }
+        guard !passScheduled else { return }
+        passScheduled = true
+        // Behind the loop's other work: this may inflate another message, and `read` may come
+        // from inside the handlers after this one.
+        context.eventLoop.assumeIsolated().execute { [self] in
+            passScheduled = false
+            guard demand, context.channel.isActive else { return }
+            processPending(context: context)
+            context.fireChannelReadComplete()
+            if demand {
+                // What was read is used up (or holds part of a frame): read the socket.
+                context.read()
+            } else {
+                // A message was passed on: ask for more the way the channel does after a socket
+                // read, through the pipeline, so the MQTT handler can hold it.
+                context.channel.read()
+            }
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -207,9 +275,7 @@ final class WebSocketMQTTBridge: ChannelDuplexHandler {
         }
         var frame = context.channel.allocator.buffer(capacity: 4)
         WebSocketFrameEncoder.encodeClose(code: code, into: &frame)
-        context.writeAndFlush(wrapOutboundOut(frame)).assumeIsolated().whenComplete { _ in
-            context.close(mode: mode, promise: promise)
-        }
+        writeThenClose(frame, context: context, mode: mode, promise: promise)
     }
 }
 
