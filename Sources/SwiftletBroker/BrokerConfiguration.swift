@@ -50,8 +50,10 @@ package struct BrokerConfiguration: Sendable, Hashable {
     /// closed (0x97); nil never closes.
     package var writeStallTimeout: TimeAmount? = .seconds(30)
     /// Packets decoded from one connection before the rest of what it sent waits behind the
-    /// loop's other work (InboundFlowControl).
-    package var maxPacketsPerTurn: Int = 64
+    /// loop's other work (InboundFlowControl). A socket read of small packets (up to 64 KiB) is
+    /// about a thousand of them and is decoded in one turn; a flood of 2-byte PINGREQs or an
+    /// inflated WebSocket message (up to 1 MiB) takes many turns.
+    package var maxPacketsPerTurn: Int = 1024
     /// Concurrent client connections; a CONNECT beyond it is refused (0x97 / return code 3).
     package var maxConnections: Int = 100_000
     /// Time a new socket has to send CONNECT before it is closed.

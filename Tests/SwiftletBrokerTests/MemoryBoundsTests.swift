@@ -145,6 +145,23 @@ struct MemoryBoundsTests {
         #expect(received == held)
     }
 
+    @Test("Messages in flight count against max-queued-bytes too")
+    func inflightBytesPerSession() throws {
+        let broker = TestBroker { $0.maxQueuedBytes = 10_000 }
+        let subscriber = try broker.connected("sub")
+        try subscriber.subscribe("t", qos: .atLeastOnce)
+        let publisher = try broker.connected("pub")
+        for id in UInt16(1)...20 {
+            try publisher.publish("t", String(repeating: "x", count: 1000), qos: .atLeastOnce, packetID: id)
+        }
+        // The window (32) has room for all of them, the bytes do not: nothing is acknowledged.
+        let held = 10_000 / (1000 + 1 + RoutedMessage.entryOverhead)
+        #expect(try subscriber.publishes().count == held)
+        #expect(broker.broker.session(clientID: "sub")?.inflightCount == held)
+        #expect(broker.broker.session(clientID: "sub")?.queuedCount == 0)
+        #expect(broker.stats[.messagesDroppedQueueBytes] == 20 - held)
+    }
+
     @Test("A message larger than max-queued-bytes still reaches a session holding nothing")
     func oversizeMessageToEmptySession() throws {
         let broker = TestBroker { $0.maxQueuedBytes = 1024 }

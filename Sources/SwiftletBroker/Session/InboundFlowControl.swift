@@ -32,7 +32,7 @@ package struct InboundFlowControl: Sendable {
         /// nil never closes.
         package var writeStallTimeout: TimeAmount?
 
-        package init(maxPacketsPerTurn: Int = 64, writeStallTimeout: TimeAmount? = .seconds(30)) {
+        package init(maxPacketsPerTurn: Int = 1024, writeStallTimeout: TimeAmount? = .seconds(30)) {
             precondition(maxPacketsPerTurn > 0, "a turn must decode at least one packet")
             self.maxPacketsPerTurn = maxPacketsPerTurn
             self.writeStallTimeout = writeStallTimeout

@@ -242,6 +242,11 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
             return
         }
         decoding = false
+        if var arrived = input {
+            // Read while this turn ran (not expected: reads are not re-entrant): behind the rest.
+            input = nil
+            buffer.writeBuffer(&arrived)
+        }
         if buffer.readableBytes > 0 {
             // NIO's rule for its decoders (`shouldReclaimBytes`): reclaim the consumed bytes once
             // there are 2 KiB of them, or once they are most of a buffer of more than 1 KiB.

@@ -468,7 +468,9 @@ package final class SessionHandle: @unchecked Sendable {
         let delivery = OutboundDelivery(
             message: message, qos: qos, retain: retain, subscriptionIdentifiers: subscriptionIdentifiers,
             sharedSubscription: sharedSubscription)
-        if let connection, state.queue.isEmpty, connection.isWritable, state.inflightCount < connection.sendWindow {
+        if let connection, state.queue.isEmpty, connection.isWritable, state.inflightCount < connection.sendWindow,
+            fitsHeldBytes(delivery)
+        {
             send(delivery, on: connection, now: now, cache: &cache)
             return true
         }
@@ -476,11 +478,16 @@ package final class SessionHandle: @unchecked Sendable {
         return false
     }
 
+    /// Whether the session may hold `delivery` too, queued or in flight (`max-queued-bytes`). A
+    /// session holding nothing takes any one message, so that a message larger than the limit (but
+    /// within the packet size) still gets through.
+    private func fitsHeldBytes(_ delivery: OutboundDelivery) -> Bool {
+        state.heldBytes == 0 || state.heldBytes + delivery.message.byteCost <= broker.configuration.maxQueuedBytes
+    }
+
     private func enqueue(_ delivery: OutboundDelivery) {
         let cost = delivery.message.byteCost
-        // A session holding nothing takes any one message, so that a message larger than
-        // max-queued-bytes (but within the packet size) still gets through.
-        let overBytes = state.heldBytes > 0 && state.heldBytes + cost > broker.configuration.maxQueuedBytes
+        let overBytes = !fitsHeldBytes(delivery)
         guard state.queue.count < broker.configuration.maxQueuedMessages, !overBytes else {
             stats.increment(overBytes ? .messagesDroppedQueueBytes : .messagesDroppedQueueFull)
             noteDropped(1, room: delivery.message.room, reason: overBytes ? "session bytes full" : "session queue full")
