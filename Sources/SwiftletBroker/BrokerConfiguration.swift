@@ -49,6 +49,9 @@ package struct BrokerConfiguration: Sendable, Hashable {
     /// How long a connection's output may stay above `maxOutboundBytes` before the connection is
     /// closed (0x97); nil never closes.
     package var writeStallTimeout: TimeAmount? = .seconds(30)
+    /// How long a connection closed with a reason (DISCONNECT, refusing CONNACK) stays half-open
+    /// for the client to read it, dropping what still arrives, before it is closed.
+    package var closeLingerTimeout: TimeAmount = .seconds(2)
     /// Packets decoded from one connection before the rest of what it sent waits behind the
     /// loop's other work (InboundFlowControl). A socket read of small packets (up to 64 KiB) is
     /// about a thousand of them and is decoded in one turn; a flood of 2-byte PINGREQs or an

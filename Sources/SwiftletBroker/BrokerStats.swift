@@ -56,6 +56,10 @@ package final class BrokerStats: @unchecked Sendable {
         case sessionsRejected
         /// Connections closed because their output stayed above `max-outbound-bytes`.
         case writeStallDisconnects
+        /// Closes after a DISCONNECT or refusing CONNACK that half-closed and waited for the client.
+        case lingeringCloses
+        /// Of those, the ones the client did not close within `closeLingerTimeout`.
+        case lingeringClosesTimedOut
         case subscriptionsRejected
         case publishesRejected
         case retainedRejected

@@ -114,7 +114,9 @@ struct ConnectionStateMachineTests {
         var machine = ConnectionStateMachine(now: start)
         _ = machine.packetReceived(connect, now: start)
         _ = machine.packetReceived(publish, now: start)
-        machine.connectRefused()
+        // A refusal closes (after the CONNACK is written).
+        let closing = machine.closeRequested()
+        #expect(closing)
         #expect(machine.state == .closing)
         #expect(machine.packetReceived(publish, now: start) == .ignore)
         #expect(machine.sessionOpened(keepAlive: 10, now: start).isEmpty)

@@ -81,12 +81,6 @@ package struct ConnectionStateMachine: Sendable {
         }
     }
 
-    /// CONNECT was refused: the connection closes after CONNACK.
-    package mutating func connectRefused() {
-        state = .closing
-        buffered.removeAll()
-    }
-
     /// The session is open and CONNACK sent. Returns the packets that arrived meanwhile, to be
     /// processed in order before anything newer.
     package mutating func sessionOpened(keepAlive: UInt16, now: NIODeadline) -> Deque<MQTTPacket> {

@@ -291,10 +291,8 @@ extension MQTTConnectionHandler {
         logger.info("CONNECT refused", metadata: ["reason": "\(reason)", "detail": "\(reasonString ?? "")"])
         var properties = Properties()
         if version == .v5, let reasonString { properties.append(.reasonString(Self.truncated(reasonString))) }
-        machine.connectRefused()
         writePacket(.connack(ConnAckPacket(sessionPresent: false, reasonCode: reason, properties: properties)))
-        flushIfNeeded()
-        context?.close(promise: nil)
+        closeAfterReason()
     }
 
     func refuseConnect(_ reason: ReasonCode, version: ProtocolVersion) {

@@ -54,6 +54,11 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     var decoding = false
     /// Closes the connection when its output stays backed up (``InboundFlowControl``).
     var stallTimer: Scheduled<Void>?
+    /// Set once the broker told the client why it closes (DISCONNECT or a refusing CONNACK) and
+    /// half-closed: what still arrives is read and dropped until the client closes too or
+    /// `lingerTimer` fires, so that the client reads the reason instead of a reset.
+    var lingering = false
+    var lingerTimer: Scheduled<Void>?
     /// Small packets the broker answers with (CONNACK, PUBACK, PINGRESP, SUBACK, …), gathered into
     /// one buffer until the next flush or the next other write: a client that sends thousands of
     /// PINGREQs costs one buffer per turn, not one allocation and one pending write per PINGRESP.
@@ -180,6 +185,8 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
         timer?.cancel()
         stallTimer?.cancel()
         stallTimer = nil
+        lingerTimer?.cancel()
+        lingerTimer = nil
         input = nil
         replies = nil
         cancelTokenTimers()
@@ -198,6 +205,8 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     }
 
     package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // Closing: what the client still sends is dropped unread (the machine would ignore it).
+        guard machine.state != .closing, machine.state != .closed else { return }
         var buffer = unwrapInboundIn(data)
         if var held = input {
             input = nil
@@ -283,6 +292,12 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     }
 
     package func read(context: ChannelHandlerContext) {
+        if machine.state == .closing || machine.state == .closed {
+            // Drain what the client still sends (dropped unread), so that closing does not reset
+            // the connection before the client read why.
+            context.read()
+            return
+        }
         // Not while the session opens (pipelined packets wait in the socket, not here), not while
         // the output is backed up (the client's own traffic, the PUBACKs and PINGRESPs it provokes,
         // must not grow it without bound), not while earlier input waits for its turn.
@@ -347,8 +362,13 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
 
     package func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case ChannelEvent.inputClosed = event {
-            // The client half-closed: nothing more will arrive, so the connection is over.
-            closeConnection()
+            // The client half-closed: nothing more will arrive, so the connection is over (and a
+            // lingering close is done: the client has read what it wanted).
+            if lingering {
+                context.close(promise: nil)
+            } else {
+                closeConnection()
+            }
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -475,6 +495,8 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
             var properties = Properties()
             if let reasonString, sendReasonStrings { properties.append(.reasonString(Self.truncated(reasonString))) }
             writePacket(.disconnect(DisconnectPacket(reasonCode: reason, properties: properties)))
+            closeAfterReason()
+            return
         }
         closeConnection()
     }
@@ -485,6 +507,30 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
         input = nil
         flushIfNeeded()
         context.close(promise: nil)
+    }
+
+    /// Closes after a packet that says why (DISCONNECT with a reason code, CONNACK refusing):
+    /// half-closes once it is written, drops what still arrives, and closes when the client does
+    /// or after `closeLingerTimeout` (DESIGN §9). Closing at once would make the kernel answer the
+    /// client's bytes still in flight with a reset, and the client might never read the reason
+    /// (the Paho MQTT 5 test `test_flow_control2` fails so against brokers that do).
+    func closeAfterReason() {
+        guard machine.closeRequested(), let context else { return }
+        input = nil
+        flushIfNeeded()
+        lingering = true
+        broker.stats.increment(.lingeringCloses)
+        lingerTimer = context.eventLoop.assumeIsolated().scheduleTask(in: broker.configuration.closeLingerTimeout) {
+            [self] in
+            lingerTimer = nil
+            broker.stats.increment(.lingeringClosesTimedOut)
+            self.context?.close(promise: nil)
+        }
+        // Waits for the writes before it; a transport that cannot half-close closes instead.
+        context.close(mode: .output).assumeIsolated().whenFailure { [self] _ in
+            self.context?.close(promise: nil)
+        }
+        context.read()
     }
 
     /// The session opened: decode what waited behind CONNECT, then read on.

@@ -51,10 +51,10 @@ final class WebSocketMQTTBridge: ChannelDuplexHandler {
     /// A pass over `pending` is queued on the loop (see ``read(context:)``).
     private var passScheduled = false
     private let logger: Logger
-    /// How long a Close frame may wait to be written before the TCP connection is closed anyway:
-    /// a client that does not read must not keep its socket open (RFC 6455 §7.1.1 lets the server
-    /// close first).
-    static let closeWriteTimeout = TimeAmount.seconds(2)
+    /// How long the connection stays half-closed after the server's Close frame, for the client
+    /// to read it and answer, before the TCP connection is closed anyway: a client that does not
+    /// read, or never answers, must not keep its socket.
+    static let lingerTimeout = TimeAmount.seconds(2)
 
     /// - Parameter deflate: the permessage-deflate settings and parameters if the extension was
     ///   negotiated.
@@ -178,25 +178,35 @@ final class WebSocketMQTTBridge: ChannelDuplexHandler {
         WebSocketFrameEncoder.encodeClose(code: code, into: &frame)
         if thenShutdown {
             // The server closes the TCP connection first (RFC 6455 §7.1.1).
-            writeThenClose(frame, context: context, mode: .all, promise: nil)
+            closeAfter(frame, context: context, mode: .all, promise: nil)
         } else {
             context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
         }
     }
 
-    /// Writes `frame` (a Close), then closes once it is written or after ``closeWriteTimeout``,
-    /// whichever comes first.
-    private func writeThenClose(
+    /// Writes `frame` (a Close) and half-closes once it is written (RFC 6455 §7.1.1: the server
+    /// closes the TCP connection first), so that the client reads the Close instead of a reset.
+    /// With `mode` `.all` the connection is then closed when the client closes too (its FIN or
+    /// its Close) or after ``lingerTimeout``; with `.output` the caller closes it later.
+    private func closeAfter(
         _ frame: ByteBuffer, context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?
     ) {
-        let loop = context.eventLoop.assumeIsolated()
-        let deadline = loop.scheduleTask(in: Self.closeWriteTimeout) {
+        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+        guard mode == .all else {
+            context.close(mode: mode, promise: promise)
+            return
+        }
+        let deadline = context.eventLoop.assumeIsolated().scheduleTask(in: Self.lingerTimeout) {
             context.close(mode: .all, promise: nil)
         }
-        context.writeAndFlush(wrapOutboundOut(frame)).assumeIsolated().whenComplete { _ in
-            deadline.cancel()
-            context.close(mode: mode, promise: promise)
+        context.channel.closeFuture.assumeIsolated().whenComplete { _ in deadline.cancel() }
+        if let promise { context.channel.closeFuture.cascade(to: promise) }
+        // Waits for the Close frame; a stalled client gets the deadline instead.
+        context.close(mode: .output).assumeIsolated().whenFailure { _ in
+            context.close(mode: .all, promise: nil)
         }
+        // What the client still sends is read (and dropped) until its Close or FIN.
+        context.read()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -267,15 +277,16 @@ final class WebSocketMQTTBridge: ChannelDuplexHandler {
     }
 
     /// The MQTT side closes (DISCONNECT sent, keep-alive timeout, …): close the WebSocket cleanly
-    /// with 1000 first.
+    /// with 1000 first. `.output` comes from an MQTT handler that lingers after its DISCONNECT and
+    /// closes everything itself later.
     func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
-        guard mode == .all, case .sendClose(let code) = closing.closeRequested(code: .normalClosure) else {
+        guard mode != .input, case .sendClose(let code) = closing.closeRequested(code: .normalClosure) else {
             context.close(mode: mode, promise: promise)
             return
         }
         var frame = context.channel.allocator.buffer(capacity: 4)
         WebSocketFrameEncoder.encodeClose(code: code, into: &frame)
-        writeThenClose(frame, context: context, mode: mode, promise: promise)
+        closeAfter(frame, context: context, mode: mode, promise: promise)
     }
 }
 
