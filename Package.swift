@@ -127,10 +127,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // glibc's mallinfo2 and malloc_trim, for SwiftletServer's MemoryTrimmer (empty elsewhere).
+        .systemLibrary(
+            name: "CMalloc",
+            path: "Sources/CMalloc"
+        ),
         // Layer 3: listeners, configuration, lifecycle.
         .target(
             name: "SwiftletServer",
             dependencies: [
+                "CMalloc",
                 "SwiftletAuth",
                 "SwiftletBroker",
                 "SwiftletMQTT",

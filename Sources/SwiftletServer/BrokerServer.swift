@@ -23,6 +23,8 @@ package final class BrokerServer: Sendable {
     package let broker: Broker
     private let logger: Logger
     private let group: MultiThreadedEventLoopGroup
+    /// Gives memory freed after a spike back to the system; nil when off or not on glibc.
+    private let memoryTrimmer: MemoryTrimmer?
     private let listeners = Mutex<[(name: String, channel: any Channel)]>([])
     private let shutdownStarted = Atomic<Bool>(false)
     private let loopsStopped = Atomic<Bool>(false)
@@ -36,6 +38,8 @@ package final class BrokerServer: Sendable {
         // Each loop gets its share of the queue budget (QueueBudget).
         brokerConfiguration.eventLoopCount = configuration.threads
         self.broker = Broker(configuration: brokerConfiguration, logger: logger)
+        self.memoryTrimmer = MemoryTrimmer.forThisProcess(
+            intervalSeconds: configuration.memoryTrimInterval, eventLoop: group.any(), logger: logger)
         self.stopped = group.any().makePromise()
     }
 
@@ -57,6 +61,14 @@ package final class BrokerServer: Sendable {
             logger.notice(
                 "password file \(configuration.passwordFilePath ?? "(inline)"): \(passwords.count) users")
         }
+        if let memoryTrimmer {
+            memoryTrimmer.start()
+            logger.debug(
+                "memory trimmer: every \(configuration.memoryTrimInterval) s, malloc_trim when malloc holds \(MemoryTrimmer.defaultThreshold >> 20) MiB free and the resident size grew as much"
+            )
+        } else if configuration.memoryTrimInterval > 0 && !MemoryTrimmer.isSupported {
+            logger.info("memory-trim-interval has no effect here: malloc is not glibc's")
+        }
         let tls = try configuration.tlsSettings()
         let tlsContext = try tls?.makeContext()
         let commonNameAsUsername = tls?.commonNameAsUsername ?? false
@@ -76,7 +88,8 @@ package final class BrokerServer: Sendable {
             }
         }
         if let address = configuration.admin {
-            let api = AdminAPI(broker: broker, adminToken: configuration.adminToken, logger: logger)
+            let api = AdminAPI(
+                broker: broker, adminToken: configuration.adminToken, memoryTrimmer: memoryTrimmer, logger: logger)
             if !api.authenticator.hasCredentials {
                 logger.warning(
                     "the admin API has no credentials: /api/v1 answers 401 to every request until admin-token or an access key of role cloud is configured"
@@ -150,7 +163,7 @@ package final class BrokerServer: Sendable {
         guard !shutdownStarted.exchange(true, ordering: .relaxed) else { return stopped.futureResult }
         logger.notice("shutting down")
         let channels = listeners.withLock { $0.map(\.channel) }
-        let closed = channels.map { $0.close() }
+        let closed = channels.map { $0.close() } + (memoryTrimmer.map { [$0.stop()] } ?? [])
         let loop = group.any()
         EventLoopFuture.andAllComplete(closed, on: loop)
             .flatMap { self.broker.shutdown(eventLoopGroup: self.group) }

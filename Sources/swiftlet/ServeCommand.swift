@@ -69,6 +69,9 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .long, help: "Event loop threads (default: one per core).")
     var threads: String?
 
+    @Option(name: .long, help: "Seconds between checks whether memory freed after a spike goes back to the system, e.g. 10 or 1m; 0 for off (default 10; glibc only).")
+    var memoryTrimInterval: String?
+
     @Flag(
         inversion: .prefixedNo,
         help: "Accept clients without credentials (default on, with a warning at start-up).")
@@ -188,7 +191,7 @@ struct ServerOptions: ParsableArguments {
             ("admin-token", adminToken), ("ws-path", wsPath),
             ("web-root", webRoot), ("ws-deflate", wsDeflate), ("ws-deflate-min-size", wsDeflateMinSize),
             ("tls-cert", tlsCert), ("tls-key", tlsKey), ("tls-ca", tlsCa), ("tls-verify-clients", tlsVerifyClients),
-            ("tls-cn-as-username", tlsCnAsUsername), ("log-level", logLevel), ("threads", threads), ("allow-anonymous", allowAnonymous.map { String($0) }),
+            ("tls-cn-as-username", tlsCnAsUsername), ("log-level", logLevel), ("threads", threads), ("memory-trim-interval", memoryTrimInterval), ("allow-anonymous", allowAnonymous.map { String($0) }),
             ("max-packet-size", maxPacketSize), ("max-topic-length", maxTopicLength),
             ("max-topic-levels", maxTopicLevels), ("max-subscriptions-per-client", maxSubscriptionsPerClient),
             ("max-inflight", maxInflight), ("max-queued-messages", maxQueuedMessages),

@@ -375,6 +375,21 @@ def test_metrics_parse_and_move(admin_broker, admin):
     assert after["swiftlet_subscriptions"] >= 1
 
 
+@pytest.mark.parametrize("interval", ["10", "0"])
+def test_memory_trimmer_counters_in_metrics_and_stats(broker_factory, interval):
+    """memory-trim-interval (docs/configuration.md "Memory"): the counters are there, on or off;
+    MemoryTrimmerTests trims a real glibc heap."""
+    broker = broker_factory("--admin-token", ADMIN_TOKEN, "--memory-trim-interval", interval)
+    admin = Admin(broker)
+    metrics = parse_metrics(admin.request("GET", "/metrics", auth=None)[2].decode())
+    assert metrics["swiftlet_memory_trims_total"] >= 0
+    assert metrics["swiftlet_memory_trim_released_bytes_total"] >= 0
+    memory = admin.json("GET", "/api/v1/stats")["memory"]
+    assert set(memory) == {"trims", "releasedBytes"}
+    on = any("memory trimmer: every 10 s" in line for line in broker.lines)
+    assert on == (interval != "0")
+
+
 @pytest.mark.parametrize("method,path,body", API_ROUTES)
 def test_every_api_route_refuses_bad_credentials(admin, method, path, body):
     data = json.dumps(body).encode() if body is not None else b""

@@ -61,7 +61,8 @@ struct AdminHTTPHandlerTests {
         let text = String(buffer: bytes)
         let parts = text.components(separatedBy: "\r\n\r\n")
         let lines = parts[0].components(separatedBy: "\r\n")
-        let status = Int(lines[0].split(separator: " ")[1]) ?? 0
+        // 0 when nothing was written.
+        let status = lines[0].split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
         var headers: [String: String] = [:]
         for line in lines.dropFirst() {
             let pair = line.split(separator: ":", maxSplits: 1)
@@ -94,6 +95,36 @@ struct AdminHTTPHandlerTests {
         #expect(response.headers["content-type"]?.hasPrefix("text/plain; version=0.0.4") == true)
         #expect(response.body.contains("# TYPE swiftlet_messages_received_total counter"))
         #expect(response.body.contains(#"swiftlet_connections{transport="tcp"} "#))
+    }
+
+    @Test(
+        "RFC 9112 §3.2: HTTP/1.1 without Host, or two Host fields, is a JSON 400 and closes",
+        arguments: [
+            "GET /metrics HTTP/1.1\r\n\r\n",
+            "GET /healthz HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n",
+            "GET /api/v1/stats HTTP/1.1\r\nAuthorization: Bearer \(token)\r\n\r\n",
+            "POST /api/v1/publish HTTP/1.1\r\nContent-Type: application/json\r\nAuthorization: Bearer \(token)\r\n"
+                + "Content-Length: 16\r\n\r\n{\"topic\":\"a/b\"}",
+        ]
+    )
+    func hostRequired(request: String) throws {
+        let channel = try makeChannel()
+        let response = try exchange(channel, request)
+        #expect(response.status == 400)
+        #expect(response.headers["connection"] == "close")
+        #expect(response.json?["error"] as? String == "bad_request")
+        #expect((response.json?["message"] as? String)?.contains("Host") == true)
+        // The connection answers nothing more.
+        #expect(try exchange(channel, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").status == 0)
+    }
+
+    @Test("HTTP/1.0 without Host is still answered")
+    func http10WithoutHost() throws {
+        let channel = try makeChannel()
+        let health = try exchange(channel, "GET /healthz HTTP/1.0\r\n\r\n")
+        #expect(health.status == 200)
+        let metrics = try exchange(try makeChannel(), "GET /metrics HTTP/1.0\r\n\r\n")
+        #expect(metrics.status == 200)
     }
 
     @Test("/api/v1 without credentials is 401 with a challenge and a JSON error")

@@ -54,6 +54,9 @@ let settingCases: [SettingCase] = [
     },
     SettingCase("log-level", "DEBUG", malformed: ["", "verbose", "warn", "5"]) { $0.logLevel = .debug },
     SettingCase("threads", "1_024", range: 1...1024) { $0.threads = 1024 },
+    SettingCase("memory-trim-interval", "1m", range: 0...86_400, malformed: notIntegers + ["5x", "-1s", "1.5m"]) {
+        $0.memoryTrimInterval = 60
+    },
     SettingCase("allow-anonymous", "false", malformed: ["", "maybe", "2", "t"]) { $0.broker.allowAnonymous = false },
     SettingCase("max-packet-size", "65_536", range: 64...268_369_920) { $0.broker.maxPacketSize = 65536 },
     SettingCase("max-topic-length", "256", range: 1...65_535) { $0.broker.maxTopicLength = 256 },
@@ -164,6 +167,7 @@ struct ServerConfigurationTests {
         #expect(configuration.mqtt == ListenAddress(host: "0.0.0.0", port: 1883))
         #expect(configuration.logLevel == .info)
         #expect(configuration.threads == System.coreCount)
+        #expect(configuration.memoryTrimInterval == 10)
         // The broker's defaults, but for the queue budget, which the server takes from the
         // machine's memory: a quarter of it.
         var expected = BrokerConfiguration()

@@ -47,6 +47,7 @@ struct TokenRevocationSocketTests {
         var configuration = ServerConfiguration()
         try configuration.apply(key: "mqtt", value: "127.0.0.1:0")
         try configuration.apply(key: "http", value: "off")
+        try configuration.apply(key: "admin", value: "off")
         try configuration.apply(key: "threads", value: "2")
         try configuration.apply(key: "allow-anonymous", value: "false")
         try configuration.apply(key: "access-key", value: "DEV:dev-secret:device")

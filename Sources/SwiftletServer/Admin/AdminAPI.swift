@@ -28,17 +28,20 @@ package final class AdminAPI: Sendable {
     let broker: Broker
     let authenticator: AdminAuthenticator
     let metrics: AdminMetrics
+    /// What the memory trimmer did, for `/metrics` and `/api/v1/stats`; nil when it is off.
+    let memoryTrimmer: MemoryTrimmer?
     let logger: Logger
     /// Unix milliseconds; a parameter so that tests can check stale signatures.
     let clock: @Sendable () -> UInt64
 
     package init(
-        broker: Broker, adminToken: String?, logger: Logger,
+        broker: Broker, adminToken: String?, memoryTrimmer: MemoryTrimmer? = nil, logger: Logger,
         clock: @escaping @Sendable () -> UInt64 = { WallClock.milliseconds() }
     ) {
         self.broker = broker
         self.authenticator = AdminAuthenticator(adminToken: adminToken, accessKeys: broker.configuration.accessKeys)
         self.metrics = AdminMetrics()
+        self.memoryTrimmer = memoryTrimmer
         self.logger = logger
         self.clock = clock
     }
@@ -122,9 +125,10 @@ package final class AdminAPI: Sendable {
             return loop.makeSucceededFuture(.json(.ok, HealthBody()))
         case .metrics:
             let rooms = broker.roomSummaries
+            let memory = memoryTrimmer?.statistics ?? MemoryTrimmer.Statistics()
             return broker.overview(on: loop).map { overview in
                 var body = ByteBuffer()
-                body.writeString(self.metrics.render(overview: overview, rooms: rooms))
+                body.writeString(self.metrics.render(overview: overview, rooms: rooms, memory: memory))
                 return AdminResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: body)
             }
         case .publish:
@@ -156,7 +160,8 @@ package final class AdminAPI: Sendable {
             return loop.makeSucceededFuture(.json(.ok, broker.roomSummaries.map(RoomItem.init)))
         case .stats:
             let rooms = broker.roomSummaries.count
-            return broker.overview(on: loop).map { .json(.ok, StatsBody($0, rooms: rooms)) }
+            let memory = memoryTrimmer?.statistics ?? MemoryTrimmer.Statistics()
+            return broker.overview(on: loop).map { .json(.ok, StatsBody($0, rooms: rooms, memory: memory)) }
         }
     }
 

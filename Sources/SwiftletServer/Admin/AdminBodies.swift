@@ -185,6 +185,15 @@ struct StatsBody: Encodable {
     var drops: [String: Int]
     /// Every broker counter by name.
     var counters: [String: Int]
+    /// What the memory trimmer gave back to the system (zeros when it is off).
+    var memory: Memory
+
+    struct Memory: Encodable {
+        /// `malloc_trim` calls.
+        var trims: Int
+        /// How much the resident size fell across them, in bytes.
+        var releasedBytes: Int
+    }
 
     /// The counters that count dropped messages, by the name `drops` shows them under.
     static let dropCounters: [(String, BrokerStats.Counter)] = [
@@ -199,7 +208,7 @@ struct StatsBody: Encodable {
         ("clientRate", .messagesDroppedClientRate),
     ]
 
-    init(_ overview: BrokerOverview, rooms: Int) {
+    init(_ overview: BrokerOverview, rooms: Int, memory: MemoryTrimmer.Statistics) {
         let byTransport = overview.connectionsByTransport
         connections = Connections(total: byTransport.values.reduce(0, +), byTransport: byTransport)
         sessions = Sessions(total: overview.sessions, offline: overview.offlineSessions)
@@ -215,6 +224,7 @@ struct StatsBody: Encodable {
         drops["total"] = drops.values.reduce(0, +)
         self.drops = drops
         self.counters = counters
+        self.memory = Memory(trims: memory.trims, releasedBytes: memory.releasedBytes)
     }
 }
 

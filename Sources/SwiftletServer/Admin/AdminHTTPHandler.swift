@@ -17,7 +17,8 @@ import NIOHTTP1
 ///
 /// Sits behind NIOHTTP1's server pipeline with pipelining assistance (one request at a time) and
 /// without its error handler: parser errors are answered here (431 for an oversized head, 400
-/// otherwise), as ``StaticFileHandler`` does. The whole request, head and body, must arrive within
+/// otherwise), as ``StaticFileHandler`` does, and so are requests ``HTTPHostFieldValidator``
+/// refused (400, RFC 9112 §3.2). The whole request, head and body, must arrive within
 /// the head timeout (``HTTPHeadTimeoutStateMachine``), so an idle or trickling client cannot hold a
 /// connection.
 package final class AdminHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
@@ -126,6 +127,17 @@ package final class AdminHTTPHandler: ChannelInboundHandler, RemovableChannelHan
     package func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if case .closed = state, lingerTask != nil, error is ByteToMessageDecoderError {
             // Bytes the failed decoder drops while the connection closes gracefully.
+            return
+        }
+        if let refusal = error as? HTTPRequestRefusal {
+            // RFC 9112 §3.2: a missing or repeated Host field is 400 (logged by the validator).
+            // HTTPHostFieldValidator drops the rest of the connection's input: close after it.
+            switch state {
+            case .idle, .receiving:
+                send(.error(.badRequest, "bad_request", refusal.reason), head: refusal.head, keepAlive: false, context: context)
+            case .responding, .closed:
+                close(context: context)
+            }
             return
         }
         guard let parserError = error as? HTTPParserError else {
@@ -278,7 +290,7 @@ extension AdminHTTPHandler {
     package static func configure(
         pipeline: ChannelPipeline.SynchronousOperations, api: AdminAPI, configuration: Configuration, logger: Logger
     ) throws {
-        try pipeline.configureSwiftletHTTPServer(maxRequestHeadSize: configuration.maxRequestHeadSize)
+        try pipeline.configureSwiftletHTTPServer(maxRequestHeadSize: configuration.maxRequestHeadSize, logger: logger)
         try pipeline.addHandler(AdminHTTPHandler(api: api, configuration: configuration, logger: logger))
     }
 }

@@ -51,6 +51,9 @@ package final class AdminMetrics: Sendable {
         "swiftlet_room_messages_dropped_total",
     ]
 
+    /// ``MemoryTrimmer`` counters: `malloc_trim` calls, and the bytes of resident size they gave back.
+    private static let memoryCounters = ["swiftlet_memory_trims_total", "swiftlet_memory_trim_released_bytes_total"]
+
     package init() {
         let factory = PrometheusMetricsFactory(registry: registry)
         var connections: [String: CoreMetrics.Gauge] = [:]
@@ -69,7 +72,7 @@ package final class AdminMetrics: Sendable {
             let name = Self.metricName(counter)
             counters[name] = CoreMetrics.Counter(label: name, factory: factory)
         }
-        for name in Self.roomCounters {
+        for name in Self.roomCounters + Self.memoryCounters {
             counters[name] = CoreMetrics.Counter(label: name, factory: factory)
         }
         self.counters = counters
@@ -88,8 +91,8 @@ package final class AdminMetrics: Sendable {
         return name + "_total"
     }
 
-    /// Updates every metric from `overview` and `rooms`, then renders the registry.
-    package func render(overview: BrokerOverview, rooms: [RoomSummary]) -> String {
+    /// Updates every metric from `overview`, `rooms` and `memory`, then renders the registry.
+    package func render(overview: BrokerOverview, rooms: [RoomSummary], memory: MemoryTrimmer.Statistics) -> String {
         for (transport, gauge) in connections {
             gauge.record(overview.connectionsByTransport[transport] ?? 0)
         }
@@ -122,6 +125,8 @@ package final class AdminMetrics: Sendable {
         current[Self.roomCounters[0]] = published
         current[Self.roomCounters[1]] = delivered
         current[Self.roomCounters[2]] = dropped
+        current[Self.memoryCounters[0]] = memory.trims
+        current[Self.memoryCounters[1]] = memory.releasedBytes
         lastValues.withLock { last in
             for (name, value) in current {
                 // A room forgotten past max-rooms takes its counts with it: a counter never goes

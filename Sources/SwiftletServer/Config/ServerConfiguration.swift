@@ -52,6 +52,9 @@ package struct ServerConfiguration: Sendable, Equatable {
     package var logLevel: Logger.Level = .info
     /// Event loop threads; default one per core (DESIGN §4.1).
     package var threads: Int = System.coreCount
+    /// Seconds between checks whether memory freed after a spike is worth returning to the
+    /// system (``MemoryTrimmer``, glibc only); 0 turns the trimmer off.
+    package var memoryTrimInterval = 10
     package var broker = BrokerConfiguration()
 
     package init() {
@@ -130,6 +133,9 @@ extension ServerConfiguration {
         },
         ConfigurationSetting(key: "threads", help: "event loop threads (default: one per core)") { config, value throws(ConfigurationError) in
             config.threads = try integer("threads", value, in: 1...1024)
+        },
+        ConfigurationSetting(key: "memory-trim-interval", help: "seconds between checks whether freed memory goes back to the system (glibc), 0 for off") { config, value throws(ConfigurationError) in
+            config.memoryTrimInterval = try seconds("memory-trim-interval", value, in: 0...86_400)
         },
         ConfigurationSetting(key: "allow-anonymous", help: "accept clients without credentials (true/false)") { config, value throws(ConfigurationError) in
             config.broker.allowAnonymous = try boolean("allow-anonymous", value)

@@ -8,6 +8,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 //===----------------------------------------------------------------------===//
+import Logging
 import NIOCore
 import NIOHTTP1
 
@@ -17,9 +18,11 @@ extension ChannelPipeline.SynchronousOperations {
     /// header validation, request heads of at most `maxRequestHeadSize` bytes (an oversized head
     /// fails with `HTTPParserError.headerOverflow`), and no `HTTPServerProtocolErrorHandler`: the
     /// handler added after these answers parser errors itself (431/400), and both would write a
-    /// response. Call on the channel's loop.
+    /// response. Then ``HTTPHostFieldValidator`` (RFC 9112 §3.2), which turns a request with a
+    /// missing or repeated Host field into an ``HTTPRequestRefusal`` error that the same handler
+    /// answers with 400. Call on the channel's loop.
     func configureSwiftletHTTPServer(
-        maxRequestHeadSize: Int, upgrade: NIOHTTPServerUpgradeConfiguration? = nil
+        maxRequestHeadSize: Int, upgrade: NIOHTTPServerUpgradeConfiguration? = nil, logger: Logger
     ) throws {
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderFieldSize = maxRequestHeadSize
@@ -32,6 +35,10 @@ extension ChannelPipeline.SynchronousOperations {
             withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
             withDecoderLimitConfiguration: limits
         )
+        // After the upgrade handler, which passes on every request it does not upgrade: the
+        // handler is not one of the HTTP handlers the upgrade handler removes (NIOHTTP1 takes no
+        // extra ones through this function), so it has to see the upgrade event to leave.
+        try addHandler(HTTPHostFieldValidator(logger: logger))
     }
 }
 

@@ -15,9 +15,10 @@ import NIOPosix
 
 extension StaticFileHandler {
     /// Sets up a plain (not upgradable) HTTP/1.1 server pipeline that serves static files:
-    /// `configureSwiftletHTTPServer(maxRequestHeadSize:)` (NIOHTTP1's encoder and decoder with the
-    /// head limit, one request at a time, header validation, no protocol error handler: this
-    /// handler answers parser errors itself, `431`/`400`), then ``StaticFileHandler``.
+    /// `configureSwiftletHTTPServer(maxRequestHeadSize:logger:)` (NIOHTTP1's encoder and decoder
+    /// with the head limit, one request at a time, header validation, no protocol error handler:
+    /// this handler answers parser errors and Host refusals itself, `431`/`400`; then the Host
+    /// check), then ``StaticFileHandler``.
     ///
     /// For the broker's HTTP port, where `GET /mqtt` upgrades to WebSocket, `HTTPListener` passes
     /// the upgrader as `upgrade:` to the same function and adds the handler after it.
@@ -40,7 +41,7 @@ extension StaticFileHandler {
         threadPool: NIOThreadPool,
         logger: Logger
     ) throws {
-        try pipeline.configureSwiftletHTTPServer(maxRequestHeadSize: configuration.maxRequestHeadSize)
+        try pipeline.configureSwiftletHTTPServer(maxRequestHeadSize: configuration.maxRequestHeadSize, logger: logger)
         try pipeline.addHandler(StaticFileHandler(configuration: configuration, threadPool: threadPool, logger: logger))
     }
 }

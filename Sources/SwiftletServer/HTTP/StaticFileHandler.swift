@@ -35,6 +35,8 @@ import NIOPosix
 /// - Limits (DESIGN §9): a request head larger than ``Configuration/maxRequestHeadSize`` is `431`
 ///   (RFC 6585 §5), any other parse error is `400`, and a head that has not arrived within
 ///   ``Configuration/requestHeadTimeout`` is `408` (RFC 9110 §15.5.9); all three close.
+/// - An HTTP/1.1 request without `Host`, or any request with two, is `400` and closes
+///   (RFC 9112 §3.2; ``HTTPHostFieldValidator`` refuses it, this handler answers).
 ///
 /// File reads use `NonBlockingFileIO` on the caller's `NIOThreadPool`, and resolution (`realpath`,
 /// `open`, `fstat`) runs on the same pool, so the event loop never blocks. `NonBlockingFileIO` is
@@ -172,6 +174,17 @@ package final class StaticFileHandler: ChannelInboundHandler, RemovableChannelHa
     package func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if case .closed = self.state, self.lingerTask != nil, error is ByteToMessageDecoderError {
             // Bytes the failed decoder drops while the connection closes gracefully.
+            return
+        }
+        if let refusal = error as? HTTPRequestRefusal {
+            // RFC 9112 §3.2: a missing or repeated Host field is 400 (logged by the validator).
+            // HTTPHostFieldValidator drops the rest of the connection's input: close after it.
+            switch self.state {
+            case .idle, .receiving:
+                self.sendStatus(.badRequest, for: refusal.head, reason: refusal.reason, keepAlive: false, context: context)
+            case .responding, .closed:
+                self.closeNow(context: context)
+            }
             return
         }
         guard let parserError = error as? HTTPParserError else {
@@ -379,18 +392,19 @@ package final class StaticFileHandler: ChannelInboundHandler, RemovableChannelHa
         }
     }
 
-    /// Sends a status with a short plain-text body such as `404 Not Found` (the fields only, for
-    /// HEAD), then ends the response.
+    /// Sends a status with a short plain-text body such as `404 Not Found`, or
+    /// `400 Bad Request: <reason>` (the fields only, for HEAD), then ends the response.
     private func sendStatus(
         _ status: HTTPResponseStatus,
         for request: HTTPRequestHead?,
+        reason: String? = nil,
         extraHeaders: [(String, String)] = [],
         keepAlive: Bool,
         context: ChannelHandlerContext
     ) {
         self.state = .responding(keepAlive: keepAlive)
         var body = context.channel.allocator.buffer(capacity: 64)
-        body.writeString("\(status.code) \(status.reasonPhrase)\n")
+        body.writeString("\(status.code) \(status.reasonPhrase)\(reason.map { ": " + $0 } ?? "")\n")
 
         var headers = self.baseHeaders(keepAlive: keepAlive, version: request?.version ?? .http1_1)
         headers.add(contentsOf: extraHeaders)

@@ -50,23 +50,35 @@ enum HTTPListener {
                     if let tls {
                         try pipeline.addHandler(NIOSSLServerHandler(context: tls))
                     }
-                    try pipeline.configureSwiftletHTTPServer(
-                        maxRequestHeadSize: settings.staticFiles.maxRequestHeadSize,
-                        upgrade: (
-                            upgraders: [upgrader],
-                            completionHandler: { context in
-                                // The connection speaks WebSocket from now on: no more HTTP routing.
-                                context.pipeline.removeHandler(name: WebSocketPathGuard.name, promise: nil)
-                            }
-                        ))
-                    try pipeline.addHandler(
-                        WebSocketPathGuard(configuration: settings.handshake, logger: logger),
-                        name: WebSocketPathGuard.name)
-                    try pipeline.addHandler(
-                        StaticFileHandler(
-                            configuration: settings.staticFiles, threadPool: NIOThreadPool.singleton, logger: logger))
+                    try configure(
+                        pipeline: pipeline, settings: settings, upgrader: upgrader,
+                        threadPool: NIOThreadPool.singleton, logger: logger)
                 }
             }
             .bind(host: address.host, port: address.port)
+    }
+
+    /// The HTTP handlers of one connection, after TLS if any: NIOHTTP1's server pipeline with the
+    /// WebSocket upgrader and the Host check (`configureSwiftletHTTPServer`), then
+    /// ``WebSocketPathGuard`` for the WebSocket path and ``StaticFileHandler`` for the rest.
+    /// Call on the channel's loop.
+    static func configure(
+        pipeline: ChannelPipeline.SynchronousOperations, settings: Settings, upgrader: MQTTWebSocketUpgrader,
+        threadPool: NIOThreadPool, logger: Logger
+    ) throws {
+        try pipeline.configureSwiftletHTTPServer(
+            maxRequestHeadSize: settings.staticFiles.maxRequestHeadSize,
+            upgrade: (
+                upgraders: [upgrader],
+                completionHandler: { context in
+                    // The connection speaks WebSocket from now on: no more HTTP routing.
+                    context.pipeline.removeHandler(name: WebSocketPathGuard.name, promise: nil)
+                }
+            ),
+            logger: logger)
+        try pipeline.addHandler(
+            WebSocketPathGuard(configuration: settings.handshake, logger: logger), name: WebSocketPathGuard.name)
+        try pipeline.addHandler(
+            StaticFileHandler(configuration: settings.staticFiles, threadPool: threadPool, logger: logger))
     }
 }
