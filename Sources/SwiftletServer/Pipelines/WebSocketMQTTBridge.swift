@@ -50,6 +50,9 @@ final class WebSocketMQTTBridge: ChannelDuplexHandler {
     private var demand = true
     /// A pass over `pending` is queued on the loop (see ``read(context:)``).
     private var passScheduled = false
+    /// The promise of a `close` that waits, half-closed, for the client (``closeAfter``);
+    /// completed when the channel goes inactive.
+    private var closePromise: EventLoopPromise<Void>?
     private let logger: Logger
     /// How long the connection stays half-closed after the server's Close frame, for the client
     /// to read it and answer, before the TCP connection is closed anyway: a client that does not
@@ -200,7 +203,13 @@ final class WebSocketMQTTBridge: ChannelDuplexHandler {
             context.close(mode: .all, promise: nil)
         }
         context.channel.closeFuture.assumeIsolated().whenComplete { _ in deadline.cancel() }
-        if let promise { context.channel.closeFuture.cascade(to: promise) }
+        if let promise {
+            if let waiting = closePromise {
+                waiting.futureResult.cascade(to: promise)
+            } else {
+                closePromise = promise
+            }
+        }
         // Waits for the Close frame; a stalled client gets the deadline instead.
         context.close(mode: .output).assumeIsolated().whenFailure { _ in
             context.close(mode: .all, promise: nil)
@@ -212,6 +221,8 @@ final class WebSocketMQTTBridge: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         returnInflater()
         pending = nil
+        closePromise?.succeed()
+        closePromise = nil
         context.fireChannelInactive()
     }
 
@@ -244,6 +255,8 @@ final class WebSocketMQTTBridge: ChannelDuplexHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         returnInflater()
+        closePromise?.succeed()
+        closePromise = nil
     }
 
     // MARK: - Outbound
