@@ -179,14 +179,16 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
         context.fireChannelInactive()
     }
 
-    private func connectionEnded() {
+    func connectionEnded() {
+        // The socket closed (or a lingering close finished early): no timer outlives it. The
+        // linger timer is armed after the first call, so only a later one cancels it.
+        lingerTimer?.cancel()
+        lingerTimer = nil
         guard machine.state != .closed else { return }
         machine.channelInactive()
         timer?.cancel()
         stallTimer?.cancel()
         stallTimer = nil
-        lingerTimer?.cancel()
-        lingerTimer = nil
         input = nil
         replies = nil
         cancelTokenTimers()
@@ -520,14 +522,17 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
         flushIfNeeded()
         lingering = true
         broker.stats.increment(.lingeringCloses)
+        // Waits for the writes before it; a transport that cannot half-close closes instead.
+        context.close(mode: .output).assumeIsolated().whenFailure { [self] _ in
+            self.context?.close(promise: nil)
+        }
+        // For the broker the connection is over now: its session, will, status event and slot
+        // under max-connections do not wait for the client to close.
+        connectionEnded()
         lingerTimer = context.eventLoop.assumeIsolated().scheduleTask(in: broker.configuration.closeLingerTimeout) {
             [self] in
             lingerTimer = nil
             broker.stats.increment(.lingeringClosesTimedOut)
-            self.context?.close(promise: nil)
-        }
-        // Waits for the writes before it; a transport that cannot half-close closes instead.
-        context.close(mode: .output).assumeIsolated().whenFailure { [self] _ in
             self.context?.close(promise: nil)
         }
         context.read()
