@@ -211,6 +211,33 @@ struct MemoryBoundsTests {
         #expect(payloads.first! > 5)
     }
 
+    @Test("Queued bytes follow a session that moves, and are released when it ends")
+    func queuedBytesFollowTheSession() throws {
+        let broker = TestBroker()
+        let expiry: Properties = [.sessionExpiryInterval(600)]
+        let offline = try broker.connected("s", properties: expiry)
+        try offline.subscribe("t", qos: .atLeastOnce)
+        try offline.drop()
+        let publisher = try broker.connected("pub")
+        for id in UInt16(1)...3 {
+            try publisher.publish("t", "m\(id)", qos: .atLeastOnce, packetID: id)
+        }
+        let held = broker.stats[.queuedBytes]
+        #expect(held == 3 * (2 + 1 + RoutedMessage.entryOverhead))
+        #expect(broker.stats[.persistentSessions] == 1)
+        // Resumed: the queue moves to the new handle, then drains into the window.
+        let resumed = try broker.connected("s", cleanStart: false, properties: expiry)
+        #expect(try resumed.publishes().count == 3)
+        #expect(broker.stats[.queuedBytes] == 0)
+        try resumed.drop()
+        try publisher.publish("t", "m4", qos: .atLeastOnce, packetID: 4)
+        #expect(broker.stats[.queuedBytes] > 0)
+        // A clean start discards the session and its queue.
+        _ = try broker.connected("s", cleanStart: true)
+        #expect(broker.stats[.queuedBytes] == 0)
+        #expect(broker.stats[.persistentSessions] == 0)
+    }
+
     @Test("The eviction level trims the largest queues down together")
     func evictionLevel() {
         // Freeing 30 from [100, 50, 10]: the largest alone down to 70.

@@ -270,7 +270,7 @@ package final class SessionHandle: @unchecked Sendable {
         }
         let moved = state
         // The state leaves this loop: its queue and its persistence count on the new handle's.
-        releaseQueue(state.queuedBytes)
+        releaseWholeQueue()
         if state.expiryInterval > 0 { stats.increment(.persistentSessions, by: -1) }
         persistent.store(false, ordering: .relaxed)
         state = SessionState()
@@ -294,7 +294,7 @@ package final class SessionHandle: @unchecked Sendable {
         broker.sessionEnded(
             self, filters: state.subscriptions.keys, reason: reason,
             unacknowledgedShared: state.unacknowledgedSharedDeliveries())
-        releaseQueue(state.queuedBytes)
+        releaseWholeQueue()
         setExpiryInterval(0)
         state = SessionState()
     }
@@ -534,6 +534,14 @@ package final class SessionHandle: @unchecked Sendable {
         guard bytes != 0 else { return }
         queueBudget.release(bytes, from: self, queueEmpty: state.queue.isEmpty)
         stats.increment(.queuedBytes, by: -bytes)
+    }
+
+    /// The whole queue leaves this handle (the session ends, or moves to another loop): the
+    /// budget forgets it, holder included.
+    private func releaseWholeQueue() {
+        let bytes = state.queuedBytes
+        queueBudget.release(bytes, from: self, queueEmpty: true)
+        if bytes != 0 { stats.increment(.queuedBytes, by: -bytes) }
     }
 
     /// What this session's queue counts against its loop's budget.
