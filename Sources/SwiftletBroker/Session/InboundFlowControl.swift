@@ -19,14 +19,14 @@ import NIOCore
 /// channel is not writable) nothing more is decoded and the socket is not read; past
 /// `writeStallTimeout` in that state the connection is closed. One read (a socket read of at most
 /// 64 KiB, or one inflated WebSocket message of up to 1 MiB) may hold thousands of packets, so
-/// they are decoded in turns of at most `maxPacketsPerTurn`, each turn queued behind the loop's
-/// other work: one client cannot monopolise its event loop.
+/// they are decoded in turns of at most `maxPacketsPerTurn`, each after the loop polled its
+/// sockets again: one client cannot monopolise its event loop.
 ///
 /// A plain value: the handler feeds it events and runs the actions it returns (STYLE §8.1);
 /// timers are data (STYLE §8.8): it holds when the stall began and answers what a firing timer means.
 package struct InboundFlowControl: Sendable {
     package struct Configuration: Sendable, Hashable {
-        /// Packets decoded per turn before the rest waits behind the loop's other work.
+        /// Packets decoded per turn before the rest waits for the loop to serve its other connections.
         package var maxPacketsPerTurn: Int
         /// How long the output may stay above its high-water mark before the connection is closed;
         /// nil never closes.
@@ -53,8 +53,8 @@ package struct InboundFlowControl: Sendable {
         case none
         /// The input is used up and a read was held: read the socket now.
         case read
-        /// Input is left and the output can take more: decode the next turn after the loop's
-        /// other queued work.
+        /// Input is left and the output can take more: decode the next turn once the loop has
+        /// served its other connections.
         case scheduleTurn
     }
 

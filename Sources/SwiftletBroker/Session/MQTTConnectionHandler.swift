@@ -221,7 +221,7 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
 
     /// Decodes one turn's worth of `input` (``InboundFlowControl``): packets are handled while the
     /// output can take their answers, at most `maxPacketsPerTurn` of them; the rest waits for the
-    /// next turn, queued behind the loop's other work, or for the output to drain.
+    /// next turn, after the loop served its other connections, or for the output to drain.
     func decodeTurn() {
         guard !decoding, let context, var buffer = input else { return }
         input = nil
@@ -280,13 +280,20 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
             context.read()
         case .scheduleTurn:
             flushIfNeeded()
-            context.eventLoop.assumeIsolated().execute { [self] in
+            // Not `execute`: an event loop runs every task that is ready before it polls its
+            // sockets again, so a connection queueing turn after turn would starve the loop's
+            // other connections. A turn due a moment later lets the loop poll first.
+            context.eventLoop.assumeIsolated().scheduleTask(in: Self.turnDelay) { [self] in
                 flow.scheduledTurnStarted()
                 decodeTurn()
                 flushIfNeeded()
             }
         }
     }
+
+    /// How long after a turn the next one of the same connection may run: longer than the loop
+    /// takes to look for ready tasks again, so that it polls its sockets in between.
+    static let turnDelay = TimeAmount.milliseconds(1)
 
     package func channelReadComplete(context: ChannelHandlerContext) {
         flushIfNeeded()
