@@ -40,6 +40,7 @@ import re
 import select
 import selectors
 import socket
+import ssl
 import threading
 import time
 import zlib
@@ -47,6 +48,7 @@ import zlib
 import pytest
 
 import wire
+from test_tls import dev_cert, tls_flags  # noqa: F401 (dev_cert is a fixture)
 from helpers import V311, V5, MqttClient, unique
 
 pytestmark = pytest.mark.swiftlet_only
@@ -497,6 +499,41 @@ def test_flood_without_reading_is_paused_then_closed(broker_factory, kind, versi
         o.check()
     finally:
         sock.close()
+
+
+def test_tls_flood_without_reading_is_paused_then_closed(broker_factory, dev_cert):
+    """The same over MQTT/TLS: the TLS handler holds the broker's writes until a flush, so the
+    answers of one read must not pile up there either; the stall closes the connection."""
+    b = broker_factory(*FLOOD_FLAGS, *tls_flags(dev_cert))
+    port = b.listener_port("mqtts")
+    ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=dev_cert[0])
+    raw = attacker_socket(port)
+    tls = ctx.wrap_socket(raw, server_hostname="localhost")
+    attacker_port = tls.getsockname()[1]
+    try:
+        mqtt_connected(tls, V5)
+        chunk = wire.pingreq() * (128 * 1024)
+        sent = 0
+        with Observed(b) as o:
+            # Blocking writes, each allowed 2 s: the broker stops reading once its answers back
+            # up, and the write that finds no room ends the flood (or meets the close).
+            tls.settimeout(2)
+            try:
+                while sent < FLOOD_BUDGET:
+                    tls.sendall(chunk)
+                    sent += len(chunk)
+            except (socket.timeout, ssl.SSLError, OSError):
+                pass
+            last_write = time.monotonic()
+            while broker_side_state(port, attacker_port) == "ESTABLISHED":
+                assert time.monotonic() - last_write < CLOSE_WITHIN, (
+                    f"the TLS attacker is still open {CLOSE_WITHIN:.0f} s after its last write "
+                    f"({sent / MIB:.1f} MiB written)")
+                time.sleep(0.05)  # polling a kernel table: there is no event to wait for
+        assert sent < FLOOD_BUDGET, f"the broker read all {sent / MIB:.1f} MiB: reading never paused"
+        o.check()
+    finally:
+        tls.close()
 
 
 # ---------------------------------------------------------------------------
