@@ -192,6 +192,61 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: - Fuzz cases
+
+        // The properties the libFuzzer targets check (issue 14), one library per layer so that the
+        // matching test target replays committed inputs through the same code without the fuzzer.
+        // The fuzz executables themselves are added below only when SWIFTLET_FUZZ is set.
+        .target(
+            name: "SwiftletFuzzSupport",
+            path: "FuzzTesting/Sources/SwiftletFuzzSupport",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SwiftletMQTTFuzz",
+            dependencies: [
+                "SwiftletFuzzSupport",
+                "SwiftletMQTT",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "FuzzTesting/Sources/SwiftletMQTTFuzz",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SwiftletWebSocketFuzz",
+            dependencies: [
+                "SwiftletFuzzSupport",
+                "SwiftletWebSocket",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "FuzzTesting/Sources/SwiftletWebSocketFuzz",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SwiftletAuthFuzz",
+            dependencies: [
+                "SwiftletFuzzSupport",
+                "SwiftletAuth",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "FuzzTesting/Sources/SwiftletAuthFuzz",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SwiftletServerFuzz",
+            dependencies: [
+                "SwiftletFuzzSupport",
+                "SwiftletServer",
+                "SwiftletBroker",
+                "SwiftletWebSocket",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            path: "FuzzTesting/Sources/SwiftletServerFuzz",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Tests
 
         .testTarget(
@@ -209,6 +264,8 @@ let package = Package(
             name: "SwiftletMQTTTests",
             dependencies: [
                 "SwiftletMQTT",
+                "SwiftletMQTTFuzz",
+                "SwiftletFuzzSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
@@ -219,6 +276,8 @@ let package = Package(
             name: "SwiftletWebSocketTests",
             dependencies: [
                 "SwiftletWebSocket",
+                "SwiftletWebSocketFuzz",
+                "SwiftletFuzzSupport",
                 "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -228,7 +287,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwiftletAuthTests",
-            dependencies: ["SwiftletAuth"],
+            dependencies: ["SwiftletAuth", "SwiftletAuthFuzz", "SwiftletFuzzSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -277,6 +336,8 @@ let package = Package(
             name: "SwiftletServerTests",
             dependencies: [
                 "SwiftletServer",
+                "SwiftletServerFuzz",
+                "SwiftletFuzzSupport",
                 "SwiftletAuth",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
@@ -326,4 +387,33 @@ if Context.environment["SWIFTLET_BENCHMARKS"] != nil {
             ]
         )
     )
+}
+
+// MARK: - Fuzz targets (opt-in)
+
+// The libFuzzer targets (issue 14): executables that export LLVMFuzzerTestOneInput and need
+// package access to the codecs, so they are targets of this package, like the benchmarks. They
+// are added only when SWIFTLET_FUZZ is set, so the normal build and tests never see them; build
+// and run them with scripts/fuzz.sh (libFuzzer and AddressSanitizer, scratch path .build-fuzz),
+// which explains the flags.
+if Context.environment["SWIFTLET_FUZZ"] != nil {
+    let fuzzTargets: [(name: String, harness: Target.Dependency)] = [
+        ("FuzzMQTTDecoder", "SwiftletMQTTFuzz"),
+        ("FuzzWebSocketFrames", "SwiftletWebSocketFuzz"),
+        ("FuzzDeflateInflater", "SwiftletWebSocketFuzz"),
+        ("FuzzHTTPRequestHead", "SwiftletServerFuzz"),
+        ("FuzzAuthParsers", "SwiftletAuthFuzz"),
+        ("FuzzConfiguration", "SwiftletServerFuzz"),
+    ]
+    for (name, harness) in fuzzTargets {
+        package.targets.append(
+            .executableTarget(
+                name: name,
+                dependencies: ["SwiftletFuzzSupport", harness],
+                path: "FuzzTesting/Sources/\(name)",
+                // No `main` of Swift's own: libFuzzer's main calls LLVMFuzzerTestOneInput.
+                swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]
+            )
+        )
+    }
 }

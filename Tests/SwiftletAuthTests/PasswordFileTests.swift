@@ -75,6 +75,19 @@ struct PasswordFileTests {
         #expect(file.users == ["erin"])
     }
 
+    @Test("CRLF line ends read like LF ones, blank and comment lines included")
+    func crlfLineEnds() throws {
+        let alice = "alice:$6$VrQz0Hzh/vJmw2Ym$B8zxGYL/3AC8/ZKRWiKIkM/M2Fkan23+Dp2L1brmSmIep8r83naJhW/f+AQIs8NOD3Dm3dJ0DNwcVV7MfOY08w=="
+        let bob = "bob:\(PasswordHash.make(password: "pw", iterations: 3).text)"
+        let lf = try PasswordFile(parsing: "# users\n\n\(alice)\n\(bob)\n")
+        #expect(lf.users == ["alice", "bob"])
+        #expect(try PasswordFile(parsing: "# users\r\n\r\n\(alice)\r\n\(bob)\r\n") == lf)
+        #expect(try PasswordFile(parsing: "\(alice)\r\n\(bob)") == lf)
+        // FuzzTesting/FailCases/auth-parsers: a blank CRLF line was a line without a colon.
+        #expect(try PasswordFile(parsing: "\r\n").count == 0)
+        #expect(throws: PasswordFileError.self) { try PasswordFile(parsing: "\(alice)\r\nnocolon\r\n") }
+    }
+
     @Test("Bad lines are refused with their line number, never with the hash")
     func badLines() {
         let secretLooking = "$7$101$c2FsdA==$notbase64!"

@@ -160,6 +160,10 @@ struct StaticFileHandlerTests {
             let redirect = try await server.request("GET /docs?x=1 HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(redirect.statusLine == "HTTP/1.1 301 Moved Permanently")
             #expect(redirect.header("Location") == "/docs/?x=1")
+            // A path starting with "//" must not become a protocol-relative Location (another site).
+            let doubleSlash = try await server.request("GET //docs HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(doubleSlash.status == 301)
+            #expect(doubleSlash.header("Location") == "/docs/")
 
             let index = try await server.request("GET /docs/ HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(index.status == 200)

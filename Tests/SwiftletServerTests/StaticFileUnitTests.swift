@@ -98,6 +98,24 @@ struct StaticFileRequestTargetTests {
     }
 
     @Test(
+        "a redirect to the slash form stays on this site",
+        arguments: [
+            ("/docs?x=1", "/docs/?x=1"),
+            // FuzzTesting/FailCases/http-request-head: "//sub" redirected to "//sub/", another host.
+            ("//sub", "/sub/"),
+            ("//evil.example/docs", "/evil.example/docs/"),
+            ("http://x//evil.example/docs", "/evil.example/docs/"),
+            ("/./docs", "/docs/"),
+            ("/a%20b/%7Euser/caf%C3%A9", "/a%20b/~user/caf%C3%A9/"),
+            ("/a%3Fb%23c", "/a%3Fb%23c/"),
+            ("/docs?a=%20b&c=d e\t<>", "/docs/?a=%20b&c=d%20e%09%3C%3E"),
+        ]
+    )
+    func redirectLocation(uri: String, location: String) throws {
+        #expect(try StaticFileRequestTarget(uri: uri).redirectLocation == location)
+    }
+
+    @Test(
         "400 targets",
         arguments: [
             "", "*", "index.html", "/..", "/../x", "/a/../b", "/%2e%2e", "/%2E%2e/", "/.%2e/", "/a/%2e%2e/%2e%2e/",

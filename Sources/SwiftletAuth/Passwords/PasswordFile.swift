@@ -37,7 +37,10 @@ package struct PasswordFile: Hashable, Sendable {
     package init(parsing text: String) throws(PasswordFileError) {
         self.init()
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // "\r\n" is one Character in Swift, so splitting on "\n" alone would leave a file with
+        // CRLF line ends (written on Windows) as one long line (found by the auth-parsers fuzzer).
+        let lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
+        for rawLine in lines {
             lineNumber += 1
             let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) || line.hasPrefix("#") { continue }

@@ -308,14 +308,10 @@ package final class StaticFileHandler: ChannelInboundHandler, RemovableChannelHa
             self.logger.debug("static file not found", metadata: ["uri": "\(head.uri)", "reason": "\(reason)"])
             self.sendStatus(.notFound, for: head, keepAlive: keepAlive, context: context)
         case .success(.redirectToDirectory):
-            var location = target.rawPath + "/"
-            if let query = target.rawQuery {
-                location += "?" + query
-            }
             self.sendStatus(
                 .movedPermanently,
                 for: head,
-                extraHeaders: [("Location", location)],
+                extraHeaders: [("Location", target.redirectLocation)],
                 keepAlive: keepAlive,
                 context: context
             )
