@@ -22,8 +22,8 @@ import Synchronization
 /// passwords of the password file, which people choose and which cost a configurable PBKDF2, are
 /// not even checked while their address is throttled.
 ///
-/// Shared by all loops behind one mutex touched only on a failure or by an address that failed
-/// before. Bounded: past `maxAddresses` the oldest-refilled entries are forgotten.
+/// Shared by all loops behind one mutex touched only on a failure, or for a password-file login.
+/// Bounded: past `maxAddresses` addresses all are forgotten and counting starts again.
 package final class AuthFailureLimiter: Sendable {
     private let state = Mutex<[String: RateLimiter]>([:])
     private let perSecond: Int
