@@ -95,10 +95,11 @@ package final class BrokerServer: Sendable {
                     "the admin API has no credentials: /api/v1 answers 401 to every request until admin-token or an access key of role cloud is configured"
                 )
             }
+            var adminHTTP = AdminHTTPHandler.Configuration()
+            adminHTTP.requestHeadTimeout = .seconds(Int64(configuration.httpHeaderTimeout))
             try listen("admin", address) {
                 AdminListener.bind(
-                    address: address, api: api, configuration: AdminHTTPHandler.Configuration(), group: group,
-                    logger: logger)
+                    address: address, api: api, configuration: adminHTTP, group: group, logger: logger)
             }
         } else {
             logger.info("the admin API is off (admin: off)")
@@ -138,10 +139,12 @@ package final class BrokerServer: Sendable {
         deflate.isEnabled = configuration.wsDeflate
         deflate.minimumMessageSizeToCompress = configuration.wsDeflateMinimumSize
         deflate.maximumDecompressedMessageSize = broker.configuration.maxPacketSize + 1024
+        var staticFiles = StaticFileHandler.Configuration(root: configuration.webRoot)
+        staticFiles.requestHeadTimeout = .seconds(Int64(configuration.httpHeaderTimeout))
         return HTTPListener.Settings(
             handshake: WebSocketHandshake.Configuration(path: configuration.wsPath),
             deflate: deflate,
-            staticFiles: StaticFileHandler.Configuration(root: configuration.webRoot),
+            staticFiles: staticFiles,
             authenticationModes: configuration.authenticationModes(of: listener))
     }
 

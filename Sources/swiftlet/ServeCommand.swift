@@ -122,6 +122,9 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .long, help: "Seconds a new socket has to send CONNECT (default 10).")
     var connectTimeout: String?
 
+    @Option(name: .long, help: "Seconds an HTTP client has to send a complete request head, after connecting and after each response; then 408 (default 10).")
+    var httpHeaderTimeout: String?
+
     @Option(name: .long, help: "Largest keep-alive in seconds, 0 for no limit (default 0).")
     var maxKeepalive: String?
 
@@ -197,7 +200,7 @@ struct ServerOptions: ParsableArguments {
             ("max-inflight", maxInflight), ("max-queued-messages", maxQueuedMessages),
             ("max-queued-bytes", maxQueuedBytes), ("max-queued-bytes-total", maxQueuedBytesTotal), ("max-sessions", maxSessions),
             ("max-outbound-bytes", maxOutboundBytes), ("write-stall-timeout", writeStallTimeout), ("max-retained-messages", maxRetainedMessages), ("queue-qos0-offline", queueQos0Offline), ("max-connections", maxConnections),
-            ("connect-timeout", connectTimeout), ("max-keepalive", maxKeepalive),
+            ("connect-timeout", connectTimeout), ("http-header-timeout", httpHeaderTimeout), ("max-keepalive", maxKeepalive),
             ("topic-alias-maximum", topicAliasMaximum), ("max-session-expiry", maxSessionExpiry),
             ("max-rooms", maxRooms), ("slow-consumer-policy", slowConsumerPolicy), ("instance-id", instanceId), ("status-events", statusEvents), ("acl-default", aclDefault),
             ("password-file", passwordFile), ("token-expire-notice", tokenExpireNotice), ("max-revoked-tokens", maxRevokedTokens),

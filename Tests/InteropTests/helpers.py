@@ -39,10 +39,14 @@ import wire
 
 V31, V311, V5 = wire.V31, wire.V311, wire.V5
 
-# How long to wait for something that must happen, and how long to watch for
-# something that must not.
+# How long to wait for something that must happen. Something that must not happen is
+# watched for until a sentinel message arrives (``MqttClient.expect_no_message``), not for a
+# while.
 TIMEOUT = 10.0
-QUIET = 0.5
+
+# Sentinels travel on a topic of the client's own under this prefix: `#` and `+` never match a
+# topic that starts with `$` [MQTT-4.7.2-1], so the test's other subscribers never see them.
+SENTINEL_PREFIX = "$sentinel/"
 
 _PAHO_PROTOCOL = {V31: paho.MQTTv31, V311: paho.MQTTv311, V5: paho.MQTTv5}
 VERSION_NAMES = {V31: "v31", V311: "v311", V5: "v5"}
@@ -132,6 +136,7 @@ class MqttClient:
                 self._connect_props = Properties(PacketTypes.CONNECT)
             self._connect_props.SessionExpiryInterval = session_expiry
         self.connack: tuple[int, bool, Any] | None = None
+        self._sentinel_topics: set[str] = set()
         if connect:
             self.connect(expect_success=expect_success)
 
@@ -242,12 +247,58 @@ class MqttClient:
                     f"{[(m.topic, m.payload[:20]) for m in out]}") from None
         return out
 
-    def expect_no_message(self, timeout: float = QUIET) -> None:
-        try:
-            msg = self.messages.get(timeout=timeout)
-        except queue.Empty:
-            return
-        raise AssertionError(f"{self.client_id}: unexpected message {msg}")
+    def expect_no_message(self, *, topic: str | None = None, publisher: "MqttClient | None" = None,
+                          watch: float = 0.0) -> None:
+        """Assert that no message arrives before a sentinel (see ``messages_until_sentinel``)."""
+        extra = self.messages_until_sentinel(topic=topic, publisher=publisher, watch=watch)
+        if extra:
+            raise AssertionError(f"{self.client_id}: unexpected message(s) {extra}")
+
+    def messages_until_sentinel(self, *, topic: str | None = None, publisher: "MqttClient | None" = None,
+                                watch: float = 0.0, timeout: float = TIMEOUT) -> list[Message]:
+        """The messages that arrive before a sentinel: this client subscribes (once) to a sentinel
+        topic, ``$sentinel/CLIENT_ID`` unless ``topic`` names one it may use (a token client's
+        grants, say), and ``publisher`` (this client by default) publishes QoS 1 sentinels there.
+        Whatever the broker had decided to send this client before it routed a sentinel is
+        delivered before that sentinel: a connection's messages of one QoS are ordered (4.6), and
+        so are the broker's writes to one connection.
+
+        Two sentinels, the second sent once the first came back: the broker hands a message for a
+        connection on another event loop over as a task queued there, and an event loop serves
+        the sockets that are ready before the tasks queued meanwhile, so a sentinel read in the
+        same turn as such a task could overtake it; the second one is read in a later turn, after
+        the task ran. A sentinel costs a round trip (about a millisecond), not a fixed wait.
+
+        ``watch``: only where a clock is what the test is about (a keep-alive, a delay), seconds
+        to watch first; the sentinel then ends the watch."""
+        extra: list[Message] = []
+        deadline = time.monotonic() + watch
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                extra.append(self.messages.get(timeout=remaining))
+            except queue.Empty:
+                break
+        topic = topic or SENTINEL_PREFIX + self.client_id
+        if topic not in self._sentinel_topics:
+            codes = self.subscribe(topic, 1, timeout=timeout)
+            assert codes in ([1], [0]), (f"{self.client_id}: subscribing to the sentinel topic {topic} gave "
+                                        f"{codes}; pass a topic the client may use")
+            self._sentinel_topics.add(topic)
+        for _ in range(2):
+            token = ("sentinel " + uuid.uuid4().hex).encode()
+            rc = (publisher or self).publish(topic, token, qos=1, timeout=timeout)
+            assert rc is None or rc < 0x80, f"publishing the sentinel to {topic} was refused: 0x{rc:02x}"
+            end = time.monotonic() + timeout
+            while True:
+                try:
+                    msg = self.messages.get(timeout=max(end - time.monotonic(), 0.001))
+                except queue.Empty:
+                    raise AssertionError(f"{self.client_id}: the sentinel on {topic} did not come back within "
+                                         f"{timeout}s; before it: {extra}") from None
+                if msg.topic == topic and msg.payload == token:
+                    break
+                extra.append(msg)
+        return extra
 
     def drain(self) -> list[Message]:
         out = []

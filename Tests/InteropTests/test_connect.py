@@ -211,7 +211,9 @@ def test_takeover_with_paho_across_versions(broker):
     publisher = broker.client(V311)
     publisher.publish("xver/t", b"to-new", qos=1)
     assert new.get_message().payload == b"to-new"
-    old.expect_no_message(0.2)
+    # The old connection is closed, so nothing can reach it any more: whatever it got before the
+    # close is in its queue already.
+    assert old.drain() == []
 
 
 @pytest.mark.mosquitto_deviation("checks keep-alive only every ~5 s, so Keep Alive 1 closes after ~5 s")
@@ -232,20 +234,20 @@ def test_keep_alive_timeout_closes_silent_client(broker, version):
 
 def test_keep_alive_is_satisfied_by_pings(broker):
     # [MQTT-3.1.2-23] (3.1.1, client side) / [MQTT-3.1.2-24]: a client that sends a
-    # PINGREQ every 0.5 s with Keep Alive 1 s must stay connected well past 1.5 s.
+    # PINGREQ about every 0.5 s with Keep Alive 1 s must stay connected well past 1.5 s. Each
+    # round: 0.45 s of silence watched (the keep-alive clock is what is under test), then the
+    # two PINGREQ round trips that end expect_nothing.
     c = broker.raw_connected(unique("alive"), V311, keepalive=1)
     deadline = time.monotonic() + 2.0
     while time.monotonic() < deadline:
-        c.send(wire.pingreq())
-        c.expect(wire.PINGRESP, timeout=0.5)
-        c.expect_nothing(0.4)
+        c.expect_nothing(watch=0.45)
     assert c.is_open()
 
 
 def test_keep_alive_zero_means_no_timeout(broker):
     # 3.1.2.10: Keep Alive 0 turns the mechanism off; a silent client stays connected.
     c = broker.raw_connected(unique("ka0"), V5, keepalive=0)
-    c.expect_nothing(1.6)
+    c.expect_nothing(watch=1.6)   # past 1.5 × any keep-alive the broker might assume
     assert c.is_open()
 
 

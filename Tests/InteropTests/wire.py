@@ -573,13 +573,28 @@ class RawClient:
                 continue
             raise AssertionError(f"expected {PACKET_NAMES[ptype]}, got {pkt!r}")
 
-    def expect_nothing(self, timeout: float = 0.5) -> None:
-        """Assert that no packet arrives (and the connection stays open) for ``timeout``."""
-        try:
-            pkt = self.recv(timeout)
-        except TimeoutError:
-            return
-        raise AssertionError(f"expected nothing, got {pkt!r}")
+    def expect_nothing(self, *, watch: float = 0.0) -> None:
+        """Assert that no packet arrives, and the connection stays open, until a sentinel: two
+        PINGREQ round trips. After a PINGRESP, everything the server had decided to send before it
+        read that PINGREQ has been sent, since its writes to one connection are ordered. Two,
+        the second sent once the first PINGRESP came: a server on event loops hands a message for
+        this connection over from another loop as a queued task, and a loop serves ready sockets
+        before the tasks queued meanwhile, so the first PINGREQ might overtake such a task; the
+        second is read in a later turn, after it.
+
+        ``watch``: only where a clock is what the test is about (keep-alive), seconds to watch
+        first; the sentinel then ends the watch."""
+        if watch > 0:
+            try:
+                pkt = self.recv(watch)
+                raise AssertionError(f"expected nothing, got {pkt!r}")
+            except TimeoutError:
+                pass
+        for _ in range(2):
+            self.send(pingreq())
+            pkt = self.recv()
+            if pkt.type != PINGRESP:
+                raise AssertionError(f"expected nothing, got {pkt!r}")
 
     def wait_closed(self, timeout: float | None = None) -> list[Packet]:
         """Wait for the server to close the connection; return what it sent first

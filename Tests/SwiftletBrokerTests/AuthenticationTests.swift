@@ -141,11 +141,26 @@ struct AuthenticationTests {
         let start = NIODeadline.uptimeNanoseconds(1_000_000_000)
         for _ in 0..<3 {
             #expect(limiter.mayAttempt("10.0.0.1", now: start))
-            limiter.failed("10.0.0.1", now: start)
+            #expect(limiter.failed("10.0.0.1", now: start))
         }
         #expect(!limiter.mayAttempt("10.0.0.1", now: start))
+        // A failure past the budget is throttled, and spends nothing: the refill goes on.
+        #expect(!limiter.failed("10.0.0.1", now: start))
         #expect(limiter.mayAttempt("10.0.0.2", now: start))
         #expect(limiter.mayAttempt("10.0.0.1", now: start + .milliseconds(400)))
+        #expect(limiter.failed("10.0.0.1", now: start + .milliseconds(400)))
+        #expect(!limiter.failed("10.0.0.1", now: start + .milliseconds(400)))
+    }
+
+    @Test("Only password-file credentials meet the throttle before they are checked")
+    func checkOrder() {
+        typealias Limiter = AuthFailureLimiter
+        for username in [nil, "Signature|DEV|inst", "DeviceCredential|DEV|inst", "Token|DEV|inst", "Signature|bad"] {
+            #expect(Limiter.checkOrder(username: username, hasPasswordFile: true) == .credentialsFirst, "\(username ?? "none")")
+        }
+        #expect(Limiter.checkOrder(username: "alice", hasPasswordFile: true) == .throttleFirst)
+        // Without a password file a plain user name is anonymous access with a name.
+        #expect(Limiter.checkOrder(username: "alice", hasPasswordFile: false) == .credentialsFirst)
     }
 
     // MARK: - Through the connection handler
@@ -197,6 +212,56 @@ struct AuthenticationTests {
         // Without credentials and without anonymous access: not authorized.
         let anonymous = try broker.client(.v5)
         #expect(try anonymous.connect(clientID: "anon").reasonCode == .notAuthorized)
+    }
+
+    @Test("A valid signature gets in from an address whose failures are throttled (a shared NAT)")
+    func validSignatureWhileThrottled() throws {
+        // Every TestClient comes from 127.0.0.1: the guesser and the honest client share it.
+        let broker = broker()
+        func connack(_ clientID: String, _ password: String) throws -> ReasonCode {
+            try broker.client(.v5).connect(
+                clientID: clientID, username: "Signature|DEV|x", password: ByteBuffer(string: password)
+            ).reasonCode
+        }
+        let guesses = try (0..<14).map { try connack("guess\($0)", "bm90IGl0") }
+        #expect(guesses == Array(repeating: .badUserNameOrPassword, count: 10) + Array(repeating: .connectionRateExceeded, count: 4))
+        #expect(broker.stats[.authenticationFailures] == 10)
+        #expect(broker.stats[.authenticationThrottled] == 4)
+        let honest = Signature.password(secretKey: "device-secret", clientID: "honest")
+        #expect(try connack("honest", honest) == .success)
+        // A failure is still throttled, and a 3.1.1 client hears return code 3 (server unavailable).
+        #expect(try connack("guess", "bm90IGl0") == .connectionRateExceeded)
+        let old = try broker.client(.v3_1_1)
+        #expect(
+            try old.connect(clientID: "old", username: "Signature|DEV|x", password: ByteBuffer(string: "bm90IGl0"))
+                .reasonCode == .serverUnavailable)
+        #expect(broker.stats[.authenticationThrottled] == 6)
+    }
+
+    @Test("A password-file user is not checked while the address is throttled, and is once it refilled")
+    func passwordWhileThrottled() throws {
+        var file = PasswordFile()
+        file["alice"] = PasswordHash.make(password: "wonderland")
+        let broker = TestBroker {
+            $0.allowAnonymous = false
+            $0.accessKeys = Self.keys
+            $0.passwordFile = file
+        }
+        func connack(_ user: String, _ password: String) throws -> ReasonCode {
+            try broker.client(.v5).connect(clientID: "c", username: user, password: ByteBuffer(string: password))
+                .reasonCode
+        }
+        for _ in 0..<10 { #expect(try connack("alice", "guess") == .badUserNameOrPassword) }
+        // Checked only within the budget: even the right password waits, so guessing stays slow.
+        #expect(try connack("alice", "wonderland") == .connectionRateExceeded)
+        #expect(try connack("alice", "guess") == .connectionRateExceeded)
+        // Signatures are checked all the same.
+        let honest = Signature.password(secretKey: "device-secret", clientID: "c")
+        #expect(try connack("Signature|DEV|x", honest) == .success)
+        broker.advance(by: .milliseconds(100))  // one failure's worth at 10 per second
+        #expect(try connack("alice", "wonderland") == .success)
+        #expect(broker.stats[.authenticationFailures] == 10)
+        #expect(broker.stats[.authenticationThrottled] == 2)
     }
 
     @Test("A token client is disconnected with 0x87 when its token expires")

@@ -57,6 +57,9 @@ let settingCases: [SettingCase] = [
     SettingCase("memory-trim-interval", "1m", range: 0...86_400, malformed: notIntegers + ["5x", "-1s", "1.5m"]) {
         $0.memoryTrimInterval = 60
     },
+    SettingCase("http-header-timeout", "2m", range: 1...3600, malformed: notIntegers + ["5x", "-1s"]) {
+        $0.httpHeaderTimeout = 120
+    },
     SettingCase("allow-anonymous", "false", malformed: ["", "maybe", "2", "t"]) { $0.broker.allowAnonymous = false },
     SettingCase("max-packet-size", "65_536", range: 64...268_369_920) { $0.broker.maxPacketSize = 65536 },
     SettingCase("max-topic-length", "256", range: 1...65_535) { $0.broker.maxTopicLength = 256 },

@@ -154,35 +154,50 @@ extension MQTTConnectionHandler {
     }
 
     /// Checks the CONNECT's credentials (DESIGN §6); refuses the connection and returns false
-    /// when they fail. Failures are rate-limited per source address, and neither the password nor
-    /// a secret ever reaches a log line.
+    /// when they fail. Failures are rate-limited per source address: past the address's budget a
+    /// failure is answered 0x9F, and password-file credentials are not even checked
+    /// (``AuthFailureLimiter/CheckOrder``). Neither the password nor a secret ever reaches a log
+    /// line.
     private func authenticate(_ connect: ConnectPacket) -> Bool {
-        let address = remoteAddress?.ipAddress ?? "unknown"
-        let now = context?.eventLoop.now ?? .now()
-        guard broker.authFailures.mayAttempt(address, now: now) else {
-            broker.stats.increment(.authenticationThrottled)
-            refuseConnect(.connectionRateExceeded, reasonString: "too many failed authentication attempts")
-            return false
-        }
         if authenticationModes.contains(.certificate), let commonName = certificateUsername?() {
             // TLS verified the client's certificate: that is the authentication (DESIGN §6).
             identity = ClientIdentity(kind: .certificate(commonName: commonName), role: .device, grants: nil)
             return true
+        }
+        let address = remoteAddress?.ipAddress ?? "unknown"
+        let now = context?.eventLoop.now ?? .now()
+        let order = AuthFailureLimiter.checkOrder(
+            username: connect.username, hasPasswordFile: broker.configuration.passwordFile != nil)
+        if order == .throttleFirst, !broker.authFailures.mayAttempt(address, now: now) {
+            refuseThrottled()
+            return false
         }
         switch broker.authenticator.authenticate(
             clientID: connect.clientID, username: connect.username, password: connect.password, now: WallClock.now(),
             modes: authenticationModes, isRevoked: broker.revokedTokens.isRevoked)
         {
         case .accepted(let identity):
+            // Whatever the address's failures: a client behind the same NAT as a guesser gets in.
             self.identity = identity
             scheduleTokenTimers()
             return true
         case .refused(let reason, let detail):
+            guard broker.authFailures.failed(address, now: now) else {
+                refuseThrottled()
+                return false
+            }
             broker.stats.increment(.authenticationFailures)
-            broker.authFailures.failed(address, now: now)
             refuseConnect(reason, reasonString: detail)
             return false
         }
+    }
+
+    /// 0x9F (3.1.1: return code 3): the address failed too often; counted apart from
+    /// `authenticationFailures`, so that the two add up to the CONNECTs refused for their
+    /// credentials.
+    private func refuseThrottled() {
+        broker.stats.increment(.authenticationThrottled)
+        refuseConnect(.connectionRateExceeded, reasonString: "too many failed authentication attempts")
     }
 
     // MARK: - Status events (DESIGN §7)

@@ -55,6 +55,9 @@ package struct ServerConfiguration: Sendable, Equatable {
     /// Seconds between checks whether memory freed after a spike is worth returning to the
     /// system (``MemoryTrimmer``, glibc only); 0 turns the trimmer off.
     package var memoryTrimInterval = 10
+    /// Seconds an HTTP client (static files, the WebSocket upgrade, the admin API) has to send a
+    /// complete request head, after connecting and after each response; then 408 and a close.
+    package var httpHeaderTimeout = 10
     package var broker = BrokerConfiguration()
 
     package init() {
@@ -136,6 +139,9 @@ extension ServerConfiguration {
         },
         ConfigurationSetting(key: "memory-trim-interval", help: "seconds between checks whether freed memory goes back to the system (glibc), 0 for off") { config, value throws(ConfigurationError) in
             config.memoryTrimInterval = try seconds("memory-trim-interval", value, in: 0...86_400)
+        },
+        ConfigurationSetting(key: "http-header-timeout", help: "seconds an HTTP client has to send a complete request head, after connecting and after each response (then 408 and close)") { config, value throws(ConfigurationError) in
+            config.httpHeaderTimeout = try seconds("http-header-timeout", value, in: 1...3600)
         },
         ConfigurationSetting(key: "allow-anonymous", help: "accept clients without credentials (true/false)") { config, value throws(ConfigurationError) in
             config.broker.allowAnonymous = try boolean("allow-anonymous", value)
