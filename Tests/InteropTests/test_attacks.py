@@ -494,12 +494,6 @@ def test_websocket_frame_with_a_lying_length_is_closed(broker_factory, length, c
     o.check()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "WebSocketMQTTBridge: after a protocol error the parser stays failed, so the next read calls "
-    "fail() again, which logs the error again and, the close state machine being closed already, "
-    "closes the connection at once: the 2 s lingering close is cut short and the client's bytes "
-    "still in flight meet a reset (Sources/SwiftletServer/Pipelines/WebSocketMQTTBridge.swift, "
-    "processPending and fail(context:code:message:); owned by the lead, not fixed here)"))
 def test_websocket_protocol_error_lingers_for_bytes_in_flight(broker_factory):
     """After a WebSocket protocol error the broker sends Close, half-closes, and drops what the
     client still sends until it closes or 2 s pass (docs/configuration.md, lingering closes), so

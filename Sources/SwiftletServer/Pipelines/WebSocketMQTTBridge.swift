@@ -50,6 +50,9 @@ final class WebSocketMQTTBridge: ChannelDuplexHandler {
     private var demand = true
     /// A pass over `pending` is queued on the loop (see ``read(context:)``).
     private var passScheduled = false
+    /// Set once the connection failed (a protocol error): the stream has no frame boundary any
+    /// more, so what still arrives during the lingering close is dropped unparsed.
+    private var failed = false
     /// The promise of a `close` that waits, half-closed, for the client (``closeAfter``);
     /// completed when the channel goes inactive.
     private var closePromise: EventLoopPromise<Void>?
@@ -78,6 +81,8 @@ final class WebSocketMQTTBridge: ChannelDuplexHandler {
     // MARK: - Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // After a failure the parser would fail again and cut the lingering close short.
+        guard !failed else { return }
         let bytes = unwrapInboundIn(data)
         if pending == nil {
             pending = bytes
@@ -166,6 +171,7 @@ final class WebSocketMQTTBridge: ChannelDuplexHandler {
     /// Fails the connection: Close with `code`, then the TCP close (RFC 6455 §7.1.7).
     private func fail(context: ChannelHandlerContext, code: WebSocketCloseCode, message: String) {
         logger.info("WebSocket protocol error, closing", metadata: ["code": "\(code.rawValue)", "error": "\(message)"])
+        failed = true
         pending = nil
         returnInflater()
         switch closing.connectionFailed(code: code) {
