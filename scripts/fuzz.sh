@@ -34,7 +34,9 @@
 # SWIFTLET_FUZZ_CONFIGURATION=debug adds the `assert`s. SWIFTLET_FUZZ=1 makes Package.swift add
 # the targets.
 #
-# Extra libFuzzer options go in SWIFTLET_FUZZ_OPTIONS, e.g. "-jobs=2 -workers=2" or "-dict=FILE".
+# FuzzTesting/Dictionaries/TARGET.dict, when there is one, gives libFuzzer the keys and names the
+# target compares whole (written with the seeds). Extra libFuzzer options go in
+# SWIFTLET_FUZZ_OPTIONS, e.g. "-jobs=2 -workers=2".
 
 set -euo pipefail
 
@@ -130,10 +132,14 @@ run() {
     # -timeout: no input of these sizes takes a second; -rss_limit_mb: a leak or a bomb shows
     # long before 2 GB; -print_final_stats: exec/s for the summary. Crash inputs are named
     # crash-/timeout-/oom-SHA1 by libFuzzer.
+    local dictionary=()
+    if [ -f "FuzzTesting/Dictionaries/$name.dict" ]; then
+        dictionary=(-dict="FuzzTesting/Dictionaries/$name.dict")
+    fi
     # shellcheck disable=SC2086  # SWIFTLET_FUZZ_OPTIONS holds several options
     "$binary" "$corpus" \
         -max_total_time="$seconds" -max_len="$max_len" -rss_limit_mb=2048 -timeout=10 \
-        -print_final_stats=1 -artifact_prefix="$failcases/" ${SWIFTLET_FUZZ_OPTIONS:-} \
+        -print_final_stats=1 -artifact_prefix="$failcases/" "${dictionary[@]}" ${SWIFTLET_FUZZ_OPTIONS:-} \
         >"$log" 2>&1 || rc=$?
 
     # libFuzzer's last status line ("#N DONE cov: C ft: F corp: …") and its final stats.

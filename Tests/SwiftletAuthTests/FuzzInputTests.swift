@@ -67,6 +67,13 @@ struct FuzzInputTests {
             seeds.map { ("\($0.0) \($0.1)", AuthParsersFuzzCase.input($0.0, $0.2)) },
             of: "auth-parsers"
         )
+        try FuzzCorpus.writeDictionary(
+            [
+                "Signature|", "DeviceCredential|", "Token|", "@@@", "RW|", "R|", "W|", "|W|", "$7$", "$6$", "$7$101$",
+                "\"token\"", "\"type\"", "\"RW\"", ":", "\r\n", "fuzz-key",
+            ],
+            of: "auth-parsers"
+        )
     }
 
     /// Written by mosquitto_passwd 2.0.11 (PasswordFileTests).

@@ -54,6 +54,28 @@ struct FuzzInputTests {
             ("listen \($0)", ConfigurationFuzzCase.input(.listenAddress, $0))
         }
         try FuzzCorpus.writeSeeds(configuration, of: "configuration")
+
+        // Every key the settings table knows, and the words inside the list settings' values.
+        try FuzzCorpus.writeDictionary(
+            ServerConfiguration.settings.map(\.key).filter { $0 != "password-file" } + [
+                "rooms", "access-keys", "match", "batch_ms", "rate_limit", "overflow", "client_rate_limit",
+                "drop_oldest", "drop_newest", "sample", "permission", "action", "filter", "who", "allow", "deny",
+                "publish", "subscribe", "all", "anonymous", "device", "cloud", "id", "secret", "role", "off", "true",
+                "false", "/s", "%c", "%u", "%g", "signature", "password", "device-credential", "token", "certificate",
+            ],
+            of: "configuration"
+        )
+        try FuzzCorpus.writeDictionary(
+            [
+                "Host", "If-None-Match", "W/", "Authorization", "Bearer ", "X-Swiftlet-AccessKey", "X-Swiftlet-Timestamp",
+                "X-Swiftlet-Signature", "Content-Type", "application/json", "Upgrade", "websocket", "Connection",
+                "Sec-WebSocket-Key", "Sec-WebSocket-Version", "Sec-WebSocket-Protocol", "Sec-WebSocket-Extensions",
+                "permessage-deflate", "client_max_window_bits", "server_max_window_bits", "client_no_context_takeover",
+                "server_no_context_takeover", "/mqtt", "/api/v1/", "clients", "tokens", "revoke", "%2e", "%2f", "%5c",
+                "%00", "..", "//", "http://", "https://", "sub", "link-out", "dir-out", "index.html",
+            ] + AdminRouter.routes.map(\.pattern),
+            of: "http-request-head"
+        )
     }
 
     private static let upgrade: [(String, String)] = [

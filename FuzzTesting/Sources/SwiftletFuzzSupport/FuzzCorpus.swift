@@ -66,6 +66,28 @@ package enum FuzzCorpus {
         }
     }
 
+    /// Writes `FuzzTesting/Dictionaries/<target>.dict`: words libFuzzer splices into inputs, for
+    /// the keys and names a target compares whole, which mutation alone seldom spells out.
+    package static func writeDictionary(_ words: [String], of target: String, filePath: String = #filePath) throws {
+        let directory = Self.packageRoot(filePath) + "/FuzzTesting/Dictionaries"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        // libFuzzer's dictionary format (AFL's): one quoted word a line, `\\`, `\"` and `\xNN`
+        // escapes.
+        var text = "# Written by FuzzInputTests (SWIFTLET_WRITE_FUZZ_CORPUS=1); do not edit.\n"
+        for word in Set(words).sorted() {
+            var quoted = ""
+            for byte in word.utf8 {
+                switch byte {
+                case UInt8(ascii: "\\"), UInt8(ascii: "\""): quoted += "\\" + String(UnicodeScalar(byte))
+                case 0x20...0x7E: quoted.append(Character(UnicodeScalar(byte)))
+                default: quoted += "\\x" + (byte < 0x10 ? "0" : "") + String(byte, radix: 16)
+                }
+            }
+            text += "\"\(quoted)\"\n"
+        }
+        try Data(text.utf8).write(to: URL(fileURLWithPath: "\(directory)/\(target).dict"))
+    }
+
     /// A fixture's name as a file name: lower-case letters, digits and dashes, at most 60.
     private static func fileName(_ name: String) -> String {
         var result = ""
