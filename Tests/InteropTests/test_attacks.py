@@ -99,16 +99,18 @@ SLOWLORIS_RSS_LIMIT = 16 * MIB
 
 
 class Trickle:
-    """`count` sockets, each writing its request (`request(i)`) one byte every `interval` seconds,
-    all from one thread, and reading whatever the broker answers, until the broker closed every
-    one of them or `cap` seconds passed. A request longer than the trickle never completes:
-    300 × 100 ms per byte is a slow client, not a flood."""
+    """`count` sockets, each writing `prefix` at once (a WebSocket upgrade, say) and then its
+    request (`request(i)`) one byte every `interval` seconds, all from one thread, and reading
+    whatever the broker answers, until the broker closed every one of them or `cap` seconds
+    passed. A request longer than the trickle never completes: 300 × 100 ms per byte is a slow
+    client, not a flood."""
 
-    def __init__(self, port: int, count: int, request, *, interval: float = TRICKLE_INTERVAL,
+    def __init__(self, port: int, count: int, request, *, prefix: bytes = b"", interval: float = TRICKLE_INTERVAL,
                  cap: float = TRICKLE_CAP):
         self.requests = [request(i) for i in range(count)]
         self.opened: list[float] = []
         self.closed_at: list[float | None] = [None] * count
+        self.answered_at: list[float | None] = [None] * count   # the first bytes from the broker
         self.received = [bytearray() for _ in range(count)]
         self.sent = [0] * count
         socks: list[socket.socket] = []
@@ -116,6 +118,7 @@ class Trickle:
         try:
             for i in range(count):
                 s = socket.create_connection(("127.0.0.1", port), timeout=10)
+                s.sendall(prefix)
                 s.setblocking(False)
                 socks.append(s)
                 self.opened.append(time.monotonic())
@@ -133,6 +136,8 @@ class Trickle:
                     except OSError:       # a reset
                         chunk = b""
                     if chunk:
+                        if not self.received[i]:
+                            self.answered_at[i] = time.monotonic()
                         self.received[i] += chunk
                         continue
                     self.closed_at[i] = time.monotonic()
@@ -154,37 +159,53 @@ class Trickle:
             for s in socks:
                 s.close()
 
-    def lifetimes(self) -> list[float]:
-        """Seconds from connect to the broker's close, for the sockets it closed."""
-        return [c - o for o, c in zip(self.opened, self.closed_at) if c is not None]
+    def lifetimes(self, since_answer: bool = False) -> list[float]:
+        """Seconds from connect (or from the broker's first answer, the 101 of an upgrade) to the
+        broker's close, for the sockets it closed."""
+        starts = self.answered_at if since_answer else self.opened
+        return [c - o for o, c in zip(starts, self.closed_at) if c is not None and o is not None]
 
-    def check_closed_by_timeout(self, timeout: float, slack: float) -> None:
+    def check_closed_by_timeout(self, timeout: float, slack: float, since_answer: bool = False) -> None:
         still_open = sum(c is None for c in self.closed_at)
         assert still_open == 0, f"{still_open} of {len(self.closed_at)} sockets still open after {TRICKLE_CAP} s"
-        lives = self.lifetimes()
+        lives = self.lifetimes(since_answer)
+        assert len(lives) == len(self.closed_at), "a socket closed without the answer the timeout is counted from"
         assert min(lives) >= timeout - 0.2, f"a socket was closed after {min(lives):.2f} s, before the timeout"
         assert max(lives) <= timeout + slack, f"a socket was closed only after {max(lives):.2f} s"
         assert max(self.sent) < min(len(r) for r in self.requests), "a request was completed: not a slowloris"
 
-    def summary(self) -> str:
-        lives = sorted(self.lifetimes())
+    def summary(self, since_answer: bool = False) -> str:
+        lives = sorted(self.lifetimes(since_answer))
         return (f"{len(lives)} closed after {lives[0]:.2f}-{lives[-1]:.2f} s (median {lives[len(lives) // 2]:.2f} s), "
                 f"{max(self.sent)} bytes sent at most")
 
 
-def test_slowloris_connect_trickled_is_closed_by_the_connect_timeout(broker_factory):
-    """300 sockets each trickle a CONNECT (a 58-byte one, one byte per 100 ms: 5.8 s to finish).
-    --connect-timeout 2 closes every one of them 2 s after it connected, without a word (there is
-    no CONNECT to answer), and counts each as a connect timeout."""
+@pytest.mark.parametrize("transport", ["tcp", "ws"])
+def test_slowloris_connect_trickled_is_closed_by_the_connect_timeout(broker_factory, transport):
+    """300 sockets each trickle a CONNECT (58 bytes, 64 as a WebSocket frame, after an upgrade
+    sent at once; one byte per 100 ms: about 6 s to finish). --connect-timeout 2 closes every one
+    of them 2 s after it connected, without an MQTT answer (there is no CONNECT to answer; over
+    WebSocket a Close 1000 precedes the close), and counts each as a connect timeout."""
     b = broker_factory(*BASE_FLAGS, "--connect-timeout", str(SLOWLORIS_TIMEOUT))
     before = counters(b)["connectTimeouts"]
     connect = wire.connect("slowloris-" + "x" * 30, version=V5)
+    port = b.port if transport == "tcp" else b.listener_port("http")
+    prefix = b"" if transport == "tcp" else ws_upgrade_request(port)
     fds = open_fds(b.proc.pid)
     with observed(b, SLOWLORIS_RSS_LIMIT) as o:
-        trickle = Trickle(b.port, SLOWLORIS_SOCKETS, lambda i: connect)
-        print(f"MQTT slowloris: {trickle.summary()}")
-    trickle.check_closed_by_timeout(SLOWLORIS_TIMEOUT, SLOWLORIS_SLACK)
-    assert not any(trickle.received), "the broker answered an unfinished CONNECT"
+        trickle = Trickle(port, SLOWLORIS_SOCKETS, lambda i: connect if transport == "tcp" else ws_frame(connect),
+                          prefix=prefix)
+        print(f"MQTT slowloris ({transport}): {trickle.summary(since_answer=transport == 'ws')}")
+    # Over WebSocket the connect timeout runs from the upgrade (the 101), when the MQTT connection
+    # begins; 300 upgrades at once take the broker a while.
+    trickle.check_closed_by_timeout(SLOWLORIS_TIMEOUT, SLOWLORIS_SLACK, since_answer=transport == "ws")
+    if transport == "tcp":
+        assert not any(trickle.received), "the broker answered an unfinished CONNECT"
+    else:
+        for received in trickle.received:
+            head, _, frames = bytes(received).partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 101"), head[:40]
+            assert ws_tally(frames)[0] == [1000], f"frames {frames.hex()}"
     assert counters(b)["connectTimeouts"] - before == SLOWLORIS_SOCKETS
     o.check()
     wait_fds_back(b.proc.pid, fds)
