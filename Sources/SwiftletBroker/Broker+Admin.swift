@@ -101,7 +101,7 @@ extension Broker {
     /// Topics with subscribers (by filters without wildcards) or a room policy, by topic.
     package var roomSummaries: [RoomSummary] {
         var summaries: [String: RoomSummary] = [:]
-        for (text, subscribers) in index.withLock({ $0.exactTopicSubscriberCounts }) {
+        for (text, subscribers) in router.read({ $0.exactTopicSubscriberCounts }) {
             let topic = String(text)
             summaries[topic] = RoomSummary(
                 topic: topic, subscribers: subscribers, policyFilter: rooms.policy(forTopic: topic)?.filter,

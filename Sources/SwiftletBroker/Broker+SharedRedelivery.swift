@@ -27,24 +27,24 @@ extension Broker {
     ///
     /// Each message keeps its QoS (capped by the new member's granted QoS [MQTT-3.8.4-8]) and goes out as a new
     /// delivery, DUP 0: the new member never saw it. The member is chosen by the group's strategy, as for a publish.
-    /// Messages for one member leave in the order given, in one task on its loop, queued under the index lock like
-    /// every publish's tasks, so they stay ahead of later publishes to that member. A message whose group has no
+    /// Messages for one member leave in the order given, in one task on its loop, queued under the router's lock
+    /// before any publish that starts after the session ended, so they stay ahead of later publishes to that member. A message whose group has no
     /// member left is dropped and counted: the session that held it is gone.
     ///
-    /// Call with the index lock held, after the ended session's subscriptions left the index, so that it is never
-    /// chosen again.
+    /// Call with the router's lock held, after the ended session's subscriptions left the index, so that it is
+    /// never chosen again. The turn is taken in the writers' index: each loop's copy keeps its own rotation.
     ///
     /// - Parameters:
     ///   - deliveries: The messages, oldest first, each with the shared subscription it came through.
-    ///   - index: The subscription index, locked.
+    ///   - journal: The writers' subscription index, locked.
     func redeliverShared(
-        _ deliveries: [OutboundDelivery], index: inout SubscriptionIndex<SessionHandle>
+        _ deliveries: [OutboundDelivery], journal: inout SubscriptionJournal<SessionHandle>
     ) -> SharedRedelivery {
         var outcome = SharedRedelivery()
         var targets: [(session: SessionHandle, items: [OutboundDelivery])] = []
         for delivery in deliveries {
             guard let filter = delivery.sharedSubscription,
-                let match = index.takeSharedTurn(filter: filter, topic: delivery.message.topic)
+                let match = journal.takeSharedTurn(filter: filter, topic: delivery.message.topic)
             else {
                 outcome.dropped += 1
                 continue
@@ -79,13 +79,13 @@ extension Broker {
         return outcome
     }
 
-    /// ``redeliverShared(_:index:)`` for messages that reached a member after its session ended: takes the lock.
+    /// ``redeliverShared(_:journal:)`` for messages that reached a member after its session ended: takes the lock.
     func redeliverShared(_ deliveries: [OutboundDelivery], from clientID: String) {
-        let outcome = self.index.withLock { self.redeliverShared(deliveries, index: &$0) }
+        let outcome = self.router.write { self.redeliverShared(deliveries, journal: &$0) }
         self.noteRedelivery(outcome, from: clientID)
     }
 
-    /// Counts a redelivery and logs it (outside the index lock).
+    /// Counts a redelivery and logs it (outside the router's lock).
     func noteRedelivery(_ outcome: SharedRedelivery, from clientID: String) {
         if outcome.redelivered > 0 { self.stats.increment(.sharedMessagesRedelivered, by: outcome.redelivered) }
         if outcome.dropped > 0 { self.stats.increment(.sharedMessagesDroppedNoMember, by: outcome.dropped) }

@@ -15,9 +15,10 @@ import Synchronization
 
 /// The broker: session registry, subscription index, retained messages and the router.
 ///
-/// Shared by every event loop. The registry and the index are behind mutexes held only for a
-/// lookup or an update, never while delivering (DESIGN §4.2); sessions and connections live on
-/// their own loops and are reached with one task per loop per publish (DESIGN §4.3).
+/// Shared by every event loop. The registry is behind a mutex held only for a lookup or an update;
+/// the subscription index is kept per loop by the ``Router``, so a publish takes no lock (DESIGN
+/// §4.2); sessions and connections live on their own loops and are reached with one task per loop
+/// per publish (DESIGN §4.3).
 package final class Broker: Sendable {
     package let configuration: BrokerConfiguration
     package let logger: Logger
@@ -34,9 +35,10 @@ package final class Broker: Sendable {
     /// Tokens revoked before their expiry (see Broker+Tokens.swift).
     package let revokedTokens: TokenRevocationList
 
-    /// Internal rather than private for the admin queries (Broker+Admin.swift) and shared-subscription
-    /// redelivery (Broker+SharedRedelivery.swift).
-    let index = Mutex(SubscriptionIndex<SessionHandle>())
+    /// The subscription index, one copy per loop, and the fan-out. Internal rather than private for
+    /// the admin queries (Broker+Admin.swift) and shared-subscription redelivery
+    /// (Broker+SharedRedelivery.swift).
+    let router = Router()
     /// Connection counter behind status events' channel IDs, and the process start that makes
     /// them unique across restarts.
     private let channelCounter = Atomic<UInt64>(0)
@@ -90,8 +92,10 @@ package final class Broker: Sendable {
             let moved = previous.takeOver(by: handle, cleanStart: cleanStart)
             // Every delivery task queued on the old loop before this point may still forward to the
             // new handle; a marker queued behind them tells the new handle when they are through.
-            // Deliveries are submitted under the index lock, so none can slip in behind the marker.
-            previous.eventLoop.execute {
+            // Each loop matches against its own copy of the index, so the marker waits until every
+            // loop's copy has the move: whatever a loop matched to the old handle before is then
+            // queued on the old loop ahead of the marker (Router.afterEveryLoopCaughtUp).
+            self.router.afterEveryLoopCaughtUp(notifying: previous.eventLoop) {
                 handle.eventLoop.execute { handle.predecessorDrained() }
             }
             return eventLoop.submit {
@@ -113,7 +117,7 @@ package final class Broker: Sendable {
     /// What the broker keeps for `eventLoop` (its flusher, counters and queue budget).
     func loopContext(for eventLoop: any EventLoop) -> LoopContext {
         let share = configuration.maxQueuedBytesTotal / max(1, configuration.eventLoopCount)
-        return loops.context(for: eventLoop, stats: stats, queueBudget: share)
+        return loops.context(for: eventLoop, stats: stats, queueBudget: share, router: router)
     }
 
     /// The session currently registered for a client ID, if any.
@@ -137,24 +141,24 @@ package final class Broker: Sendable {
         }
         // Also forgets the handle's availability mark. The ended member's shared messages go to the
         // other members under the same lock: no later publish reaches them first (DESIGN §4.7).
-        let redelivery = index.withLock { index in
-            index.unsubscribeAll(handle, filters: filters)
-            return unacknowledgedShared.isEmpty ? nil : redeliverShared(unacknowledgedShared, index: &index)
+        let redelivery = router.write { journal in
+            journal.unsubscribeAll(handle, filters: filters)
+            return unacknowledgedShared.isEmpty ? nil : redeliverShared(unacknowledgedShared, journal: &journal)
         }
         if let redelivery { noteRedelivery(redelivery, from: handle.clientID) }
         logger.debug("session ended", metadata: ["client.id": "\(handle.clientID)", "reason": "\(reason)"])
     }
 
     func moveSubscriptions(from old: SessionHandle, to new: SessionHandle, filters: some Collection<String>) {
-        index.withLock { index in
-            index.setAvailable(old, true)  // forgets the old handle
-            index.replace(old, with: new, filters: filters)
+        router.write { journal in
+            journal.setAvailable(old, true)  // forgets the old handle
+            journal.replace(old, with: new, filters: filters)
         }
     }
 
     /// A session gained or lost its connection: shared groups prefer members that have one.
     func sessionAvailabilityChanged(_ session: SessionHandle, connected: Bool) {
-        index.withLock { $0.setAvailable(session, connected) }
+        router.write { $0.setAvailable(session, connected) }
     }
 
     // MARK: - Subscriptions
@@ -162,16 +166,16 @@ package final class Broker: Sendable {
     /// Adds or replaces a subscription. Returns whether it existed before [MQTT-3.8.4-3].
     @discardableResult
     package func subscribe(_ session: SessionHandle, filter: String, options: SubscriptionOptions) -> Bool {
-        index.withLock { $0.subscribe(session, filter: filter, options: options) }
+        router.write { $0.subscribe(session, filter: filter, options: options) }
     }
 
     /// Removes a subscription. Returns whether it existed.
     @discardableResult
     package func unsubscribe(_ session: SessionHandle, filter: String) -> Bool {
-        index.withLock { $0.unsubscribe(session, filter: filter) }
+        router.write { $0.unsubscribe(session, filter: filter) }
     }
 
-    package var subscriptionCount: Int { index.withLock { $0.subscriptionCount } }
+    package var subscriptionCount: Int { router.read { $0.subscriptionCount } }
 
     // MARK: - Routing
 
@@ -179,16 +183,36 @@ package final class Broker: Sendable {
     /// Returns the number of sessions it was handed to; a message held for a room's batch window
     /// counts as handed to one.
     ///
-    /// One index lookup per message (per batch window in a batched room); matches are grouped by
-    /// event loop and each loop gets one task that delivers to all of its subscribers and flushes
-    /// each connection once (DESIGN §4.2, §4.3). Tasks on one loop run in submission order, so
-    /// messages from one publisher reach each subscriber in publish order (DESIGN §4.7).
+    /// One index lookup per message (per batch window in a batched room), in the copy of the index
+    /// of the loop it runs on, without a lock; matches are grouped by event loop and each loop gets
+    /// one task that delivers to all of its subscribers and flushes each connection once (DESIGN
+    /// §4.2, §4.3). Tasks on one loop run in submission order, so messages from one publisher reach
+    /// each subscriber in publish order (DESIGN §4.7).
     ///
     /// - Parameter loop: where a room's batch window is timed when there is no publisher session
-    ///   (a will, the admin API); without either, the window is flushed at once.
+    ///   (a will, the admin API); without either, the window is flushed at once. When it is the
+    ///   loop this runs on, the message is matched in its copy of the index.
     @discardableResult
     package func route(
         _ message: RoutedMessage, from publisher: SessionHandle?, now: NIODeadline, on loop: (any EventLoop)? = nil
+    ) -> Int {
+        // A publisher's own loop wins: the route runs there, and so does its room flush.
+        if let publisher {
+            return route(message, from: publisher, now: now, context: publisher.loop, on: publisher.eventLoop)
+        }
+        let context = loop.flatMap { $0.inEventLoop ? loops.existingContext(for: $0) : nil }
+        return route(message, from: nil, now: now, context: context, on: loop)
+    }
+
+    /// ``route(_:from:now:on:)`` on a loop whose context the caller has (a session's will).
+    @discardableResult
+    func route(_ message: RoutedMessage, from publisher: SessionHandle?, now: NIODeadline, context: LoopContext) -> Int {
+        route(message, from: publisher, now: now, context: context, on: context.flusher.eventLoop)
+    }
+
+    private func route(
+        _ message: RoutedMessage, from publisher: SessionHandle?, now: NIODeadline, context: LoopContext?,
+        on loop: (any EventLoop)?
     ) -> Int {
         (publisher?.stats ?? stats).increment(.messagesReceived)
         if let target = message.p2pTargetClientID.map({ $0[...] }) ?? P2PTopic.targetClientID(ofTopic: message.topic) {
@@ -208,10 +232,12 @@ package final class Broker: Sendable {
                 if dropped > 0 { stats.increment(.messagesDroppedRateCeiling, by: dropped) }
                 if let flushIn {
                     let topic = message.topic
-                    if let loop = publisher?.eventLoop ?? loop {
-                        loop.scheduleTask(in: flushIn) { self.flushRoom(topic) }
+                    if let loop {
+                        // The flush runs on this loop: it matches in this loop's copy if there is one.
+                        let routes = context?.routes
+                        loop.scheduleTask(in: flushIn) { self.flushRoom(topic, routes: routes) }
                     } else {
-                        flushRoom(topic)
+                        flushRoom(topic, routes: nil)
                     }
                 }
                 return 1
@@ -219,32 +245,15 @@ package final class Broker: Sendable {
                 break
             }
         }
-        return index.withLock { index in
-            let matches = index.match(topic: message.topic, publisher: publisher)
-            // Submitted under the lock: a session that moves loops (openSession) then sees every
-            // delivery matched to its old handle queued before its forwarding marker.
-            if !matches.isEmpty {
-                // Once per message, and only for messages into a room under a policy.
-                message.room?.handedTo(matches.count)
-                dispatch(message, matches: matches)
-            }
-            return matches.count
-        }
+        return router.dispatch(message, publisher: publisher, routes: context?.routes)
     }
 
     /// Sends a room's batch window: one index lookup for all of its messages, one task per loop.
     /// Runs under the room table's lock, so windows of one room leave in order (DESIGN §4.7).
-    func flushRoom(_ topic: String) {
+    /// - Parameter routes: the copy of the index of the loop this runs on, if any.
+    func flushRoom(_ topic: String, routes: LoopRoutes?) {
         rooms.flush(topic: topic) { messages, counters in
-            index.withLock { index in
-                // No publisher: no-local is applied per subscriber on its loop, where the
-                // subscription options are (see SessionHandle.deliverBatch).
-                let matches = index.match(topic: topic, publisher: nil)
-                guard !matches.isEmpty else { return }
-                counters.handedTo(matches.count * messages.count)
-                let batch = RoomDelivery(topic: topic, messages: messages, room: counters)
-                Self.submitPerLoop(matches, batch)
-            }
+            router.dispatch(messages, topic: topic, counters: counters, routes: routes)
         }
     }
 
@@ -272,124 +281,8 @@ package final class Broker: Sendable {
         return found ? 1 : 0
     }
 
-    private func dispatch(_ message: RoutedMessage, matches: [SubscriptionMatch<SessionHandle>]) {
-        Self.submitPerLoop(matches, message)
-    }
-
-    /// One delivery task per event loop of the matched subscribers (DESIGN §4.3), counted by that
-    /// loop's `LoopFlusher` so that the last queued task flushes what all of them wrote.
-    /// Generic over what is delivered rather than taking a closure, so that submitting allocates
-    /// nothing beyond the task itself (a closure parameter cost one malloc per publish, which
-    /// Benchmarks/SwiftletBenchmarks caught).
-    private static func submitPerLoop<Delivery: LoopDelivery>(
-        _ matches: [SubscriptionMatch<SessionHandle>], _ delivery: Delivery
-    ) {
-        for (loop, matches) in groupedByLoop(matches) {
-            let flusher = matches[0].subscriber.flusher
-            flusher.taskSubmitted()
-            loop.execute {
-                delivery.deliver(to: matches, now: loop.now)
-                flusher.taskFinished()
-            }
-        }
-    }
-
-    private static func groupedByLoop(
-        _ matches: [SubscriptionMatch<SessionHandle>]
-    ) -> [(loop: any EventLoop, matches: [SubscriptionMatch<SessionHandle>])] {
-        // Few loops (one per core): a linear scan beats hashing here. The first pass only counts,
-        // so that each loop's share is allocated once at its final size rather than grown
-        // append by append, and subscribers that all share one loop get the index's array
-        // itself: no allocation per delivery (issue 5, Benchmarks/SwiftletBenchmarks).
-        var loops: [(loop: any EventLoop, count: Int)] = []
-        for match in matches {
-            let loop = match.subscriber.eventLoop
-            if let index = loops.firstIndex(where: { $0.loop === loop }) {
-                loops[index].count += 1
-            } else {
-                loops.append((loop, 1))
-            }
-        }
-        if loops.count == 1 {
-            return [(loops[0].loop, matches)]
-        }
-        var groups = loops.map { entry in
-            var group: (loop: any EventLoop, matches: [SubscriptionMatch<SessionHandle>]) = (entry.loop, [])
-            group.matches.reserveCapacity(entry.count)
-            return group
-        }
-        for match in matches {
-            let loop = match.subscriber.eventLoop
-            groups[loops.firstIndex(where: { $0.loop === loop })!].matches.append(match)
-        }
-        return groups
-    }
-
-    /// Runs on the subscribers' loop: encode once, write to every subscriber; each touched
-    /// connection is flushed once, when this round of delivery tasks ends (LoopFlusher).
-    fileprivate static func deliver(
-        _ message: RoutedMessage, to matches: [SubscriptionMatch<SessionHandle>], now: NIODeadline
-    ) {
-        var cache = PublishEncodingCache()
-        for match in matches {
-            let qos = min(message.qos, match.qos)
-            // Retain-as-published, else 0 on a normal delivery [MQTT-3.3.1-12] [MQTT-3.3.1-13].
-            let retain = match.retainAsPublished && message.retain
-            if match.subscriber.deliver(
-                message, qos: qos, retain: retain, subscriptionIdentifiers: match.subscriptionIdentifiers,
-                now: now, cache: &cache, sharedSubscription: match.sharedSubscription)
-            {
-                match.subscriber.flusher.flushSoon(match.subscriber)
-            }
-        }
-    }
-
-    /// Runs on the subscribers' loop for a room's batch window: every subscriber that takes the
-    /// window as QoS 0 with no per-subscriber bytes gets one shared buffer holding all of its
-    /// PUBLISH packets, encoded once per protocol family (DESIGN §4.4, §4.5); the others get the
-    /// messages one by one, in order.
-    fileprivate static func deliver(
-        _ batch: RoomDelivery, to matches: [SubscriptionMatch<SessionHandle>], now: NIODeadline
-    ) {
-        var shared = SharedPublishBatch(batch, now: now)
-        var caches = [PublishEncodingCache](repeating: PublishEncodingCache(), count: batch.messages.count)
-        for match in matches {
-            let session = match.subscriber
-            if match.subscriptionIdentifiers.isEmpty, match.qos == .atMostOnce || shared.isAllQoS0 {
-                switch session.deliverBatch(
-                    &shared, retainAsPublished: match.retainAsPublished, checkNoLocal: !match.isShared)
-                {
-                case .written:
-                    session.flusher.flushSoon(session)
-                    continue
-                case .dropped:
-                    continue
-                case .unshareable:
-                    break
-                }
-            }
-            let skipOwn =
-                !match.isShared && shared.hasMessage(from: session.clientID)
-                && session.suppressesOwnMessages(topic: batch.topic)
-            var wrote = false
-            for (position, message) in batch.messages.enumerated() {
-                // No-local [MQTT-3.8.3-3], which the batch's publisher-less lookup could not apply.
-                if skipOwn, message.publisherClientID == session.clientID { continue }
-                let qos = min(message.qos, match.qos)
-                let retain = match.retainAsPublished && message.retain
-                if session.deliver(
-                    message, qos: qos, retain: retain, subscriptionIdentifiers: match.subscriptionIdentifiers,
-                    now: now, cache: &caches[position], sharedSubscription: match.sharedSubscription)
-                {
-                    wrote = true
-                }
-            }
-            if wrote { session.flusher.flushSoon(session) }
-        }
-    }
-
     /// Publishes a will message as if its client had sent it (MQTT 5 §3.1.2.5).
-    func publishWill(_ will: WillMessage, clientID: String, now: NIODeadline, on loop: any EventLoop) {
+    func publishWill(_ will: WillMessage, clientID: String, now: NIODeadline, on loop: LoopContext) {
         stats.increment(.willsPublished)
         let publish = PublishPacket(
             topic: will.topic, payload: will.payload, qos: will.qos, retain: will.retain,
@@ -398,7 +291,7 @@ package final class Broker: Sendable {
         // Will properties that only concern the will itself are not forwarded.
         message.properties.removeAll(identifier: Property.willDelayInterval(0).identifier)
         logger.debug("publishing will", metadata: ["client.id": "\(clientID)", "topic": "\(will.topic)"])
-        route(message, from: nil, now: now, on: loop)
+        route(message, from: nil, now: now, context: loop)
     }
 
     // MARK: - Status events (DESIGN §7)
@@ -429,22 +322,5 @@ package final class Broker: Sendable {
             session.eventLoop.submit { session.shutdown() }
         }
         return EventLoopFuture.andAllComplete(futures, on: eventLoopGroup.any())
-    }
-}
-
-/// What one fan-out task delivers on a subscribers' loop: a message, or a room's batch window.
-private protocol LoopDelivery: Sendable {
-    func deliver(to matches: [SubscriptionMatch<SessionHandle>], now: NIODeadline)
-}
-
-extension RoutedMessage: LoopDelivery {
-    fileprivate func deliver(to matches: [SubscriptionMatch<SessionHandle>], now: NIODeadline) {
-        Broker.deliver(self, to: matches, now: now)
-    }
-}
-
-extension RoomDelivery: LoopDelivery {
-    fileprivate func deliver(to matches: [SubscriptionMatch<SessionHandle>], now: NIODeadline) {
-        Broker.deliver(self, to: matches, now: now)
     }
 }

@@ -70,17 +70,21 @@ final class LoopFlusher: @unchecked Sendable {
     }
 }
 
-/// What the broker keeps per event loop: the flusher, the loop's shard of the counters and its
-/// share of the queue budget. Looked up when a session is created, never per delivery.
+/// What the broker keeps per event loop: the flusher, the loop's shard of the counters, its
+/// share of the queue budget and its copy of the subscription index. Looked up when a session is
+/// created, never per delivery: a session keeps its loop's context.
 final class LoopContext: Sendable {
     let flusher: LoopFlusher
     let stats: BrokerStats
     let queueBudget: QueueBudget
+    /// This loop's copy of the subscription index, which publishes on this loop match against.
+    let routes: LoopRoutes
 
-    init(eventLoop: any EventLoop, stats: BrokerStats, queueBudget: Int) {
+    init(eventLoop: any EventLoop, stats: BrokerStats, queueBudget: Int, routes: LoopRoutes) {
         self.flusher = LoopFlusher(eventLoop: eventLoop)
         self.stats = stats
         self.queueBudget = QueueBudget(eventLoop: eventLoop, limit: queueBudget)
+        self.routes = routes
     }
 }
 
@@ -88,13 +92,20 @@ final class LoopContexts: Sendable {
     private let byLoop = Mutex<[ObjectIdentifier: LoopContext]>([:])
 
     /// - Parameter queueBudget: the loop's share of `max-queued-bytes-total`, for a new context.
-    func context(for eventLoop: any EventLoop, stats: BrokerStats, queueBudget: Int) -> LoopContext {
+    func context(for eventLoop: any EventLoop, stats: BrokerStats, queueBudget: Int, router: Router) -> LoopContext {
         byLoop.withLock { byLoop in
             let key = ObjectIdentifier(eventLoop)
             if let existing = byLoop[key] { return existing }
-            let created = LoopContext(eventLoop: eventLoop, stats: stats.shard(), queueBudget: queueBudget)
+            let created = LoopContext(
+                eventLoop: eventLoop, stats: stats.shard(), queueBudget: queueBudget,
+                routes: router.makeCopy(for: eventLoop))
             byLoop[key] = created
             return created
         }
+    }
+
+    /// The context of `eventLoop` if the broker has one, without making one.
+    func existingContext(for eventLoop: any EventLoop) -> LoopContext? {
+        byLoop.withLock { $0[ObjectIdentifier(eventLoop)] }
     }
 }

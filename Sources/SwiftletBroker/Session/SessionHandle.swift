@@ -27,12 +27,14 @@ package final class SessionHandle: @unchecked Sendable {
     package let clientID: String
     package let eventLoop: any EventLoop
     private let broker: Broker
+    /// What the broker keeps for this session's loop: one reference rather than one per part.
+    let loop: LoopContext
     /// Flushes this session's connection once per round of fan-out tasks on its loop.
-    let flusher: LoopFlusher
+    var flusher: LoopFlusher { loop.flusher }
     /// This loop's shard of the broker's counters.
-    let stats: BrokerStats
+    var stats: BrokerStats { loop.stats }
     /// This loop's share of the bytes all sessions may queue.
-    let queueBudget: QueueBudget
+    var queueBudget: QueueBudget { loop.queueBudget }
     /// Set while the flusher holds this session for its next round.
     var flushPending = false
     /// Whether the session has an expiry above 0, readable from any loop: a CONNECT resuming a
@@ -92,9 +94,7 @@ package final class SessionHandle: @unchecked Sendable {
         self.clientID = clientID
         self.eventLoop = eventLoop
         self.broker = broker
-        self.flusher = loop.flusher
-        self.stats = loop.stats
-        self.queueBudget = loop.queueBudget
+        self.loop = loop
         self.readyPromise = eventLoop.makePromise()
         self.parked = awaitingPredecessor ? [] : nil
     }
@@ -303,7 +303,7 @@ package final class SessionHandle: @unchecked Sendable {
         guard let pending = will else { return }
         will = nil
         pending.timer?.cancel()
-        broker.publishWill(pending.message, clientID: clientID, now: eventLoop.now, on: eventLoop)
+        broker.publishWill(pending.message, clientID: clientID, now: eventLoop.now, on: loop)
     }
 
     /// The broker is going down: tell the client.
