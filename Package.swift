@@ -121,6 +121,9 @@ let package = Package(
             dependencies: [
                 "SwiftletClient",
                 "SwiftletMQTT",
+                // The in-process routing benchmark (RoutingBenchmark.swift) drives the broker itself.
+                "SwiftletBroker",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),

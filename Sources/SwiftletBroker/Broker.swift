@@ -38,7 +38,7 @@ package final class Broker: Sendable {
     /// The subscription index, one copy per loop, and the fan-out. Internal rather than private for
     /// the admin queries (Broker+Admin.swift) and shared-subscription redelivery
     /// (Broker+SharedRedelivery.swift).
-    let router = Router()
+    let router: Router
     /// Connection counter behind status events' channel IDs, and the process start that makes
     /// them unique across restarts.
     private let channelCounter = Atomic<UInt64>(0)
@@ -51,6 +51,7 @@ package final class Broker: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.store = store
+        self.router = Router(matchUnderLock: configuration.matchUnderLock)
         self.retained = RetainedStore(limit: configuration.maxRetainedMessages, store: store)
         self.rooms = RoomTable(policies: configuration.rooms, maxRooms: configuration.maxRooms)
         self.authenticator = Authenticator(configuration: configuration)

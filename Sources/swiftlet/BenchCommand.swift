@@ -29,7 +29,7 @@ struct BenchCommand: ParsableCommand {
 
             See docs/benchmarks.md.
             """,
-        subcommands: [FanoutCommand.self, ConnectionsCommand.self, ChatCommand.self]
+        subcommands: [FanoutCommand.self, ConnectionsCommand.self, ChatCommand.self, RoutingCommand.self]
     )
 }
 
@@ -255,5 +255,63 @@ struct ConnectionsCommand: ParsableCommand {
         try self.options.apply(to: &configuration)
         configuration.connections = self.connections
         try runBench(configuration)
+    }
+}
+
+/// `swiftlet bench routing`: the broker's router in process, no sockets (RoutingBenchmark).
+struct RoutingCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "routing",
+        abstract: "The broker's router in process (no sockets): routes per second from every event loop at once.",
+        discussion: """
+            Runs once per entry of --loops and prints one line each, with routes per second
+            relative to the first entry (vs_first):
+
+                swiftlet bench routing --loops 1,2 --placement spread --compare-locked
+            """)
+
+    @Option(help: "Event loop counts to compare, comma-separated (default 1,2).")
+    var loops = "1,2"
+    @Option(help: "Rooms (default 1000).")
+    var rooms = 1000
+    @Option(help: "Members per room (default 5).")
+    var members = 5
+    @Option(help: "Messages routed in all, per run (default 400000).")
+    var messages = 400_000
+    @Option(help: "local: a room's members on its publisher's loop; spread: over every loop (default spread).")
+    var placement: String = "spread"
+    @Option(help: "Runs per loop count; the best is reported (default 3).")
+    var repeats = 3
+    @Flag(help: "Also run every loop count with every publish matched under one lock, as before issue 12.")
+    var compareLocked = false
+
+    func run() throws {
+        let counts = loops.split(separator: ",").compactMap { Int($0) }
+        guard !counts.isEmpty, counts.allSatisfy({ (1...64).contains($0) }) else {
+            throw ValidationError("--loops takes event loop counts from 1 to 64, comma-separated")
+        }
+        guard let placement = RoutingBenchmark.Placement(rawValue: placement) else {
+            throw ValidationError("--placement is local or spread")
+        }
+        guard rooms > 0, members > 0, messages > 0, repeats > 0, rooms * members <= 1_000_000 else {
+            throw ValidationError("--rooms, --members, --messages and --repeats must be positive; at most 1,000,000 members")
+        }
+        // Each way of matching is compared with its own first loop count.
+        var baselines: [Bool: Double] = [:]
+        let runs = (compareLocked ? [true, false] : [false]).flatMap { locked in counts.map { (locked, $0) } }
+        for (locked, count) in runs {
+            let benchmark = RoutingBenchmark(
+                loops: count, rooms: rooms, members: members, messages: messages, placement: placement,
+                locked: locked)
+            var best: RoutingBenchmark.Result?
+            for _ in 0..<repeats {
+                let result = try benchmark.run()
+                if best.map({ result.routesPerSecond > $0.routesPerSecond }) ?? true { best = result }
+            }
+            let result = best!
+            let ratio = baselines[locked].map { result.routesPerSecond / $0 } ?? 1
+            if baselines[locked] == nil { baselines[locked] = result.routesPerSecond }
+            print(result.summaryLine(of: benchmark, relativeTo: ratio))
+        }
     }
 }

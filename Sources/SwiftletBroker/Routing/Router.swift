@@ -41,7 +41,12 @@ final class Router: Sendable {
     /// The journal's version, readable without the lock: what a publish compares its copy with.
     private let latestVersion = Atomic<UInt64>(0)
 
-    init() {}
+    /// See ``BrokerConfiguration/matchUnderLock``.
+    private let matchUnderLock: Bool
+
+    init(matchUnderLock: Bool = false) {
+        self.matchUnderLock = matchUnderLock
+    }
 
     // MARK: - Copies per loop
 
@@ -132,7 +137,7 @@ final class Router: Sendable {
     ///
     /// - Parameter routes: the copy of the loop this runs on, or nil off the loops.
     func dispatch(_ message: RoutedMessage, publisher: SessionHandle?, routes: LoopRoutes?) -> Int {
-        guard let routes else {
+        guard let routes, !matchUnderLock else {
             // Submitted under the lock: a session that moves loops then sees every delivery
             // matched to its old handle queued before its forwarding marker.
             return writers.withLock { writers in
@@ -162,7 +167,7 @@ final class Router: Sendable {
             counters.handedTo(matches.count * messages.count)
             Self.submitPerLoop(matches, RoomDelivery(topic: topic, messages: messages, room: counters))
         }
-        guard let routes else {
+        guard let routes, !matchUnderLock else {
             writers.withLock { submit($0.journal.match(topic: topic, publisher: nil)) }
             return
         }

@@ -11,7 +11,7 @@
 
 /// One change to the subscription index, as a value: what the writer did to its index, replayed in
 /// the same order by every event loop's copy of it (``SubscriptionJournal``).
-enum SubscriptionChange<Subscriber: Hashable & Sendable>: Sendable {
+package enum SubscriptionChange<Subscriber: Hashable & Sendable>: Sendable {
     case subscribe(Subscriber, filter: String, options: SubscriptionOptions)
     case unsubscribe(Subscriber, filter: String)
     case unsubscribeAll(Subscriber, filters: [String])
@@ -21,7 +21,7 @@ enum SubscriptionChange<Subscriber: Hashable & Sendable>: Sendable {
 
 extension SubscriptionIndex {
     /// Replays a change that another copy of the index took.
-    mutating func apply(_ change: SubscriptionChange<Subscriber>) {
+    package mutating func apply(_ change: SubscriptionChange<Subscriber>) {
         switch change {
         case .subscribe(let subscriber, let filter, let options):
             self.subscribe(subscriber, filter: filter, options: options)
@@ -52,28 +52,28 @@ extension SubscriptionIndex {
 /// journal hands out (``addReplica()``).
 ///
 /// A value type with no lock of its own: the router keeps it in a `Mutex`.
-struct SubscriptionJournal<Subscriber: Hashable & Sendable>: Sendable {
+package struct SubscriptionJournal<Subscriber: Hashable & Sendable>: Sendable {
     /// The writers' index: it answers the admin queries and the rare publish that is not on an
     /// event loop, and seeds the copy of a loop seen for the first time.
-    private(set) var index = SubscriptionIndex<Subscriber>()
+    package private(set) var index = SubscriptionIndex<Subscriber>()
     /// The version of the last change recorded; 0 before the first.
-    private(set) var version: UInt64 = 0
+    package private(set) var version: UInt64 = 0
     /// Changes not every copy has fetched; `pending[i]` has version `oldestPending + i`.
     private var pending: [SubscriptionChange<Subscriber>] = []
     private var oldestPending: UInt64 = 1
     /// The version each copy has fetched up to, by replica number.
     private var fetched: [UInt64] = []
 
-    init() {}
+    package init() {}
 
     /// How many changes wait for at least one copy.
-    var pendingCount: Int { self.pending.count }
+    package var pendingCount: Int { self.pending.count }
 
     // MARK: - Writing
 
     /// ``SubscriptionIndex/subscribe(_:filter:options:)``, recorded.
     @discardableResult
-    mutating func subscribe(_ subscriber: Subscriber, filter: String, options: SubscriptionOptions) -> Bool {
+    package mutating func subscribe(_ subscriber: Subscriber, filter: String, options: SubscriptionOptions) -> Bool {
         let replaced = self.index.subscribe(subscriber, filter: filter, options: options)
         self.record(.subscribe(subscriber, filter: filter, options: options))
         return replaced
@@ -81,7 +81,7 @@ struct SubscriptionJournal<Subscriber: Hashable & Sendable>: Sendable {
 
     /// ``SubscriptionIndex/unsubscribe(_:filter:)``, recorded when it removed something.
     @discardableResult
-    mutating func unsubscribe(_ subscriber: Subscriber, filter: String) -> Bool {
+    package mutating func unsubscribe(_ subscriber: Subscriber, filter: String) -> Bool {
         guard self.index.unsubscribe(subscriber, filter: filter) else {
             return false
         }
@@ -90,7 +90,7 @@ struct SubscriptionJournal<Subscriber: Hashable & Sendable>: Sendable {
     }
 
     /// ``SubscriptionIndex/unsubscribeAll(_:filters:)``, recorded.
-    mutating func unsubscribeAll(_ subscriber: Subscriber, filters: some Collection<String>) {
+    package mutating func unsubscribeAll(_ subscriber: Subscriber, filters: some Collection<String>) {
         let wasUnavailable = self.index.unavailable.contains(subscriber)
         guard !filters.isEmpty || wasUnavailable else {
             return
@@ -100,13 +100,13 @@ struct SubscriptionJournal<Subscriber: Hashable & Sendable>: Sendable {
     }
 
     /// ``SubscriptionIndex/replace(_:with:filters:)``, recorded.
-    mutating func replace(_ old: Subscriber, with new: Subscriber, filters: some Collection<String>) {
+    package mutating func replace(_ old: Subscriber, with new: Subscriber, filters: some Collection<String>) {
         self.index.replace(old, with: new, filters: filters)
         self.record(.replace(old, with: new, filters: Array(filters)))
     }
 
     /// ``SubscriptionIndex/setAvailable(_:_:)``, recorded when it changed the mark.
-    mutating func setAvailable(_ subscriber: Subscriber, _ available: Bool) {
+    package mutating func setAvailable(_ subscriber: Subscriber, _ available: Bool) {
         guard self.index.unavailable.contains(subscriber) == available else {
             return
         }
@@ -117,12 +117,12 @@ struct SubscriptionJournal<Subscriber: Hashable & Sendable>: Sendable {
     /// A turn of a shared group outside a publish, on the writers' index (see
     /// ``SubscriptionIndex/takeSharedTurn(filter:topic:)``). Each copy keeps its own rotation, so
     /// this changes nothing the copies replay.
-    mutating func takeSharedTurn(filter: String, topic: String) -> SubscriptionMatch<Subscriber>? {
+    package mutating func takeSharedTurn(filter: String, topic: String) -> SubscriptionMatch<Subscriber>? {
         self.index.takeSharedTurn(filter: filter, topic: topic)
     }
 
     /// Matches a publish on the writers' index, for a publish that is not on an event loop with a copy.
-    mutating func match(topic: String, publisher: Subscriber?) -> [SubscriptionMatch<Subscriber>] {
+    package mutating func match(topic: String, publisher: Subscriber?) -> [SubscriptionMatch<Subscriber>] {
         self.index.match(topic: topic, publisher: publisher)
     }
 
@@ -140,14 +140,14 @@ struct SubscriptionJournal<Subscriber: Hashable & Sendable>: Sendable {
 
     /// Registers a new copy. Returns its number, and the index and version it starts from (the
     /// index is copied on write, so this is cheap until either side changes).
-    mutating func addReplica() -> (replica: Int, index: SubscriptionIndex<Subscriber>, version: UInt64) {
+    package mutating func addReplica() -> (replica: Int, index: SubscriptionIndex<Subscriber>, version: UInt64) {
         self.fetched.append(self.version)
         return (self.fetched.count - 1, self.index, self.version)
     }
 
     /// The changes after `version` for copy `replica`, which applies them right away: they count as
     /// applied, and those every copy has now fetched are forgotten.
-    mutating func fetch(replica: Int, after version: UInt64) -> ArraySlice<SubscriptionChange<Subscriber>> {
+    package mutating func fetch(replica: Int, after version: UInt64) -> ArraySlice<SubscriptionChange<Subscriber>> {
         precondition(version >= self.oldestPending - 1, "Internal inconsistency: a copy missed changes")
         let start = Int(version + 1 - self.oldestPending)
         let changes = self.pending[start...]

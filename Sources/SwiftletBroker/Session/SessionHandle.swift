@@ -154,7 +154,7 @@ package final class SessionHandle: @unchecked Sendable {
     /// - Parameters:
     ///   - expiryInterval: the Session Expiry Interval granted for this connection.
     ///   - will: the connection's will message, if any, and its delay.
-    func attach(_ connection: any ClientConnection, expiryInterval: UInt32, will: WillMessage?, willDelay: UInt32) {
+    package func attach(_ connection: any ClientConnection, expiryInterval: UInt32, will: WillMessage?, willDelay: UInt32) {
         eventLoop.preconditionInEventLoop()
         self.connection = connection
         disconnectingSlowConsumer = false
