@@ -90,8 +90,7 @@ package struct RoutingBenchmark: Sendable {
         logger.logLevel = .critical
         var configuration = BrokerConfiguration()
         configuration.eventLoopCount = loops
-        configuration.matchUnderLock = locked
-        let broker = Broker(configuration: configuration, logger: logger)
+        let broker = Broker(configuration: configuration, logger: logger, matchUnderLock: locked)
 
         // Room r's publisher is the one of loop r % loops; its members are on that loop (local)
         // or on every loop in turn (spread).

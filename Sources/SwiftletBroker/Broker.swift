@@ -47,11 +47,18 @@ package final class Broker: Sendable {
     /// The session registry; internal for the admin queries too (Broker+Admin.swift).
     let sessions = Mutex([String: SessionHandle]())
 
-    package init(configuration: BrokerConfiguration, logger: Logger, store: any SessionStore = MemorySessionStore()) {
+    /// - Parameter matchUnderLock: match every publish in the writers' index under the router's
+    ///   lock, as every publish did before each loop had its own copy (issue 12). Not a setting of
+    ///   the server: it exists so that `swiftlet bench routing --compare-locked` measures both ways
+    ///   in one binary.
+    package init(
+        configuration: BrokerConfiguration, logger: Logger, store: any SessionStore = MemorySessionStore(),
+        matchUnderLock: Bool = false
+    ) {
         self.configuration = configuration
         self.logger = logger
         self.store = store
-        self.router = Router(matchUnderLock: configuration.matchUnderLock)
+        self.router = Router(matchUnderLock: matchUnderLock)
         self.retained = RetainedStore(limit: configuration.maxRetainedMessages, store: store)
         self.rooms = RoomTable(policies: configuration.rooms, maxRooms: configuration.maxRooms)
         self.authenticator = Authenticator(configuration: configuration)

@@ -39,10 +39,6 @@ package struct BrokerConfiguration: Sendable, Hashable {
     package var maxQueuedBytesTotal: Int = 1 << 30
     /// The event loops `maxQueuedBytesTotal` is split over; the server sets its thread count.
     package var eventLoopCount: Int = System.coreCount
-    /// Match every publish in the writers' index under the router's lock, as every publish did
-    /// before each loop had its own copy (issue 12). Not a setting of the server: it exists so that
-    /// `swiftlet bench routing --compare-locked` measures both ways in one binary.
-    package var matchUnderLock = false
     /// Persistent sessions (session expiry above 0), connected or not; a CONNECT that would create
     /// one more is refused (0x97 / return code 3). Resuming a session and clean sessions are not.
     package var maxSessions: Int = 100_000

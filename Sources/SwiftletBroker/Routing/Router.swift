@@ -41,7 +41,7 @@ final class Router: Sendable {
     /// The journal's version, readable without the lock: what a publish compares its copy with.
     private let latestVersion = Atomic<UInt64>(0)
 
-    /// See ``BrokerConfiguration/matchUnderLock``.
+    /// Every publish matched under the lock: for `swiftlet bench routing --compare-locked` only.
     private let matchUnderLock: Bool
 
     init(matchUnderLock: Bool = false) {
