@@ -26,6 +26,8 @@ package final class Broker: Sendable {
     package let retained: RetainedStore
     /// Write-through storage of what must survive a restart.
     package let store: any SessionStore
+    /// The other nodes of a cluster, as one more kind of subscriber (DESIGN §10); nil alone.
+    package let remote: (any RemoteRoute)?
     /// Topics under room policies: batch windows, rate ceilings and their counters.
     package let rooms: RoomTable
     /// Checks CONNECT credentials against the access keys (DESIGN §6).
@@ -47,18 +49,20 @@ package final class Broker: Sendable {
     /// The session registry; internal for the admin queries too (Broker+Admin.swift).
     let sessions = Mutex([String: SessionHandle]())
 
+    /// - Parameter remote: the other nodes of a cluster (DESIGN §10); nil for a single node.
     /// - Parameter matchUnderLock: match every publish in the writers' index under the router's
     ///   lock, as every publish did before each loop had its own copy (issue 12). Not a setting of
     ///   the server: it exists so that `swiftlet bench routing --compare-locked` measures both ways
     ///   in one binary.
     package init(
         configuration: BrokerConfiguration, logger: Logger, store: any SessionStore = MemorySessionStore(),
-        matchUnderLock: Bool = false
+        remote: (any RemoteRoute)? = nil, matchUnderLock: Bool = false
     ) {
         self.configuration = configuration
         self.logger = logger
         self.store = store
-        self.router = Router(matchUnderLock: matchUnderLock)
+        self.remote = remote
+        self.router = Router(matchUnderLock: matchUnderLock, remote: remote)
         self.retained = RetainedStore(limit: configuration.maxRetainedMessages, store: store)
         self.rooms = RoomTable(policies: configuration.rooms, maxRooms: configuration.maxRooms)
         self.authenticator = Authenticator(configuration: configuration)
@@ -212,6 +216,14 @@ package final class Broker: Sendable {
         return route(message, from: nil, now: now, context: context, on: loop)
     }
 
+    /// Routes a message that another node of the cluster received (see ``RemoteRoute``) to this
+    /// node's subscribers. It is not forwarded again.
+    @discardableResult
+    package func routeFromRemote(_ message: RoutedMessage, now: NIODeadline, on loop: (any EventLoop)? = nil) -> Int {
+        let context = loop.flatMap { $0.inEventLoop ? loops.existingContext(for: $0) : nil }
+        return route(message, from: nil, now: now, context: context, on: loop, fromRemote: true)
+    }
+
     /// ``route(_:from:now:on:)`` on a loop whose context the caller has (a session's will).
     @discardableResult
     func route(_ message: RoutedMessage, from publisher: SessionHandle?, now: NIODeadline, context: LoopContext) -> Int {
@@ -220,12 +232,16 @@ package final class Broker: Sendable {
 
     private func route(
         _ message: RoutedMessage, from publisher: SessionHandle?, now: NIODeadline, context: LoopContext?,
-        on loop: (any EventLoop)?
+        on loop: (any EventLoop)?, fromRemote: Bool = false
     ) -> Int {
         (publisher?.stats ?? stats).increment(.messagesReceived)
+        let remote = fromRemote ? nil : self.remote
         if let target = message.p2pTargetClientID.map({ $0[...] }) ?? P2PTopic.targetClientID(ofTopic: message.topic) {
-            return routeP2P(message, to: target)
+            // A client connected elsewhere in the cluster is the other nodes' to reach.
+            return routeP2P(message, to: target, remote: remote)
         }
+        // The other nodes route and batch it for their own subscribers.
+        remote?.forward(message)
         if message.retain, !retained.store(message, now: now) {
             stats.increment(.retainedRejected)
             logger.info("retained store full, message not retained", metadata: ["topic": "\(message.topic)"])
@@ -266,7 +282,7 @@ package final class Broker: Sendable {
     }
 
     /// A p2p message goes to its target session whether or not it subscribed (DESIGN §5).
-    private func routeP2P(_ message: RoutedMessage, to clientID: Substring) -> Int {
+    private func routeP2P(_ message: RoutedMessage, to clientID: Substring, remote: (any RemoteRoute)?) -> Int {
         var p2pMessage = message
         // A p2p message is addressed to one client and is never kept as a retained message.
         p2pMessage.retain = false
@@ -285,7 +301,13 @@ package final class Broker: Sendable {
             }
             return true
         }
-        if !found { stats.increment(.messagesDroppedNoSession) }
+        if !found {
+            if let remote {
+                remote.forward(message)
+                return 1
+            }
+            stats.increment(.messagesDroppedNoSession)
+        }
         return found ? 1 : 0
     }
 

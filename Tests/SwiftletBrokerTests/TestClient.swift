@@ -22,12 +22,15 @@ final class TestBroker {
     let loop = EmbeddedEventLoop()
     let broker: Broker
 
-    init(store: any SessionStore = MemorySessionStore(), _ configure: (inout BrokerConfiguration) -> Void = { _ in }) {
+    init(
+        store: any SessionStore = MemorySessionStore(), remote: (any RemoteRoute)? = nil,
+        _ configure: (inout BrokerConfiguration) -> Void = { _ in }
+    ) {
         var configuration = BrokerConfiguration()
         configure(&configuration)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        broker = Broker(configuration: configuration, logger: logger, store: store)
+        broker = Broker(configuration: configuration, logger: logger, store: store, remote: remote)
     }
 
     func client(_ version: ProtocolVersion = .v5) throws -> TestClient {

@@ -30,22 +30,26 @@ import Synchronization
 /// matches against the journal's own index under the mutex, as every publish did before.
 final class Router: Sendable {
     private struct Writers {
-        var journal = SubscriptionJournal<SessionHandle>()
+        var journal: SubscriptionJournal<SessionHandle>
         /// Every loop's copy, by replica number.
         var copies: [LoopRoutes] = []
         /// Whether a catch-up task is queued on the loop of each copy.
         var catchUpQueued: [Bool] = []
     }
 
-    private let writers = Mutex(Writers())
+    private let writers: Mutex<Writers>
     /// The journal's version, readable without the lock: what a publish compares its copy with.
     private let latestVersion = Atomic<UInt64>(0)
 
     /// Every publish matched under the lock: for `swiftlet bench routing --compare-locked` only.
     private let matchUnderLock: Bool
+    /// Told which filters this node's clients hold, when there is a cluster (DESIGN §10).
+    private let remote: (any RemoteRoute)?
 
-    init(matchUnderLock: Bool = false) {
+    init(matchUnderLock: Bool = false, remote: (any RemoteRoute)? = nil) {
         self.matchUnderLock = matchUnderLock
+        self.remote = remote
+        self.writers = Mutex(Writers(journal: SubscriptionJournal(tracksInterest: remote != nil)))
     }
 
     // MARK: - Copies per loop
@@ -79,12 +83,23 @@ final class Router: Sendable {
     // MARK: - Writing
 
     /// Runs `body` on the journal under the writers' lock; if it recorded changes, publishes the new
-    /// version and asks every loop whose copy has no catch-up queued to catch up.
+    /// version and asks every loop whose copy has no catch-up queued to catch up. Tells the remote
+    /// route of filters that gained their first or lost their last subscription.
     @discardableResult
     func write<Result>(_ body: (inout SubscriptionJournal<SessionHandle>) -> Result) -> Result {
         let (result, wake) = writers.withLock { writers -> (Result, [LoopRoutes]) in
             let before = writers.journal.version
             let result = body(&writers.journal)
+            if let remote {
+                // Under the lock, so that the changes of one filter reach the cluster in order.
+                for change in writers.journal.takeInterestChanges() {
+                    if change.added {
+                        remote.interestAdded(filter: change.filter)
+                    } else {
+                        remote.interestRemoved(filter: change.filter)
+                    }
+                }
+            }
             guard writers.journal.version != before else { return (result, []) }
             latestVersion.store(writers.journal.version, ordering: .releasing)
             var wake: [LoopRoutes] = []

@@ -135,10 +135,13 @@ package struct SubscriptionIndex<Subscriber: Hashable & Sendable>: Sendable {
     ///   - old: The handle the subscriptions belong to now.
     ///   - new: The handle to give them to.
     ///   - filters: The filters of the session's subscriptions, as sent in SUBSCRIBE.
-    package mutating func replace(_ old: Subscriber, with new: Subscriber, filters: some Sequence<String>) {
+    /// - Returns: The filters where `new` already had a subscription, so that there is one subscription fewer.
+    @discardableResult
+    package mutating func replace(_ old: Subscriber, with new: Subscriber, filters: some Sequence<String>) -> [String] {
         guard old != new else {
-            return
+            return []
         }
+        var merged: [String] = []
         for filter in filters {
             let parsed = ParsedSubscriptionFilter(filter)
             let outcome = self.modifySubscribers(of: parsed, createPath: false) {
@@ -146,8 +149,10 @@ package struct SubscriptionIndex<Subscriber: Hashable & Sendable>: Sendable {
             }
             if outcome == .merged {
                 self.subscriptionCount -= 1
+                merged.append(filter)
             }
         }
+        return merged
     }
 
     /// Finds every delivery a message published to `topic` owes, in one lookup.

@@ -63,8 +63,36 @@ package struct SubscriptionJournal<Subscriber: Hashable & Sendable>: Sendable {
     private var oldestPending: UInt64 = 1
     /// The version each copy has fetched up to, by replica number.
     private var fetched: [UInt64] = []
+    /// Subscriptions per distinct filter, kept only when a remote route needs to know which
+    /// filters this node holds (``RemoteRoute``).
+    private var interest: [String: Int]?
+    /// Filters whose first subscription appeared (true) or whose last went away (false) since the
+    /// last ``takeInterestChanges()``, in order.
+    private var interestChanges: [(filter: String, added: Bool)] = []
 
-    package init() {}
+    /// - Parameter tracksInterest: count subscriptions per distinct filter, for a remote route.
+    package init(tracksInterest: Bool = false) {
+        self.interest = tracksInterest ? [:] : nil
+    }
+
+    /// The interest changes since the last call, in the order they happened.
+    package mutating func takeInterestChanges() -> [(filter: String, added: Bool)] {
+        guard !self.interestChanges.isEmpty else { return [] }
+        defer { self.interestChanges = [] }
+        return self.interestChanges
+    }
+
+    private mutating func countInterest(_ filter: String, by delta: Int) {
+        guard self.interest != nil else { return }
+        let count = self.interest![filter, default: 0] + delta
+        if count <= 0 {
+            self.interest![filter] = nil
+            self.interestChanges.append((filter, false))
+        } else {
+            self.interest![filter] = count
+            if count == 1, delta > 0 { self.interestChanges.append((filter, true)) }
+        }
+    }
 
     /// How many changes wait for at least one copy.
     package var pendingCount: Int { self.pending.count }
@@ -75,6 +103,7 @@ package struct SubscriptionJournal<Subscriber: Hashable & Sendable>: Sendable {
     @discardableResult
     package mutating func subscribe(_ subscriber: Subscriber, filter: String, options: SubscriptionOptions) -> Bool {
         let replaced = self.index.subscribe(subscriber, filter: filter, options: options)
+        if !replaced { self.countInterest(filter, by: 1) }
         self.record(.subscribe(subscriber, filter: filter, options: options))
         return replaced
     }
@@ -85,6 +114,7 @@ package struct SubscriptionJournal<Subscriber: Hashable & Sendable>: Sendable {
         guard self.index.unsubscribe(subscriber, filter: filter) else {
             return false
         }
+        self.countInterest(filter, by: -1)
         self.record(.unsubscribe(subscriber, filter: filter))
         return true
     }
@@ -95,13 +125,19 @@ package struct SubscriptionJournal<Subscriber: Hashable & Sendable>: Sendable {
         guard !filters.isEmpty || wasUnavailable else {
             return
         }
-        self.index.unsubscribeAll(subscriber, filters: filters)
+        // ``SubscriptionIndex/unsubscribeAll(_:filters:)`` filter by filter, to count the interest.
+        for filter in filters where self.index.unsubscribe(subscriber, filter: filter) {
+            self.countInterest(filter, by: -1)
+        }
+        self.index.setAvailable(subscriber, true)
         self.record(.unsubscribeAll(subscriber, filters: Array(filters)))
     }
 
     /// ``SubscriptionIndex/replace(_:with:filters:)``, recorded.
     package mutating func replace(_ old: Subscriber, with new: Subscriber, filters: some Collection<String>) {
-        self.index.replace(old, with: new, filters: filters)
+        for filter in self.index.replace(old, with: new, filters: filters) {
+            self.countInterest(filter, by: -1)
+        }
         self.record(.replace(old, with: new, filters: Array(filters)))
     }
 
