@@ -15,18 +15,23 @@ import Synchronization
 /// The rooms that room policies govern (DESIGN §4.5, §5): for each topic under a policy, its
 /// counters, its pending batch and its rate ceiling.
 ///
-/// Shared by every loop, behind one mutex held for an admission (a dictionary lookup and an
-/// append) or for handing a flushed batch to the router. The policies are fixed at start-up, so
-/// finding a topic's policy takes no lock.
+/// Shared by every loop. The rooms are spread over ``shardCount`` shards by a hash of the topic,
+/// each behind its own mutex held for an admission (a dictionary lookup and an append) or for
+/// handing a flushed batch to the router: publishes into different rooms rarely wait for each
+/// other, and one room's windows still leave one at a time, in order. The policies are fixed at
+/// start-up, so finding a topic's policy takes no lock.
 package final class RoomTable: Sendable {
     package let policies: [RoomPolicy]
-    /// Rooms tracked at most; idle rooms are forgotten past it (their counters restart).
+    /// Rooms tracked at most; idle rooms are forgotten past it (their counters restart). Each
+    /// shard holds its share of it.
     package let maxRooms: Int
-    private let rooms = Mutex<Rooms>(Rooms())
+    static let shardCount = 16
+    private let shards: [Shard]
+    private let maxRoomsPerShard: Int
 
     private struct Rooms {
         var entries: [String: Entry] = [:]
-        var random = SplitMix64(seed: 0x5EED_CAFE)
+        var random: SplitMix64
     }
 
     private struct Entry {
@@ -50,6 +55,23 @@ package final class RoomTable: Sendable {
         self.policies = policies
         self.hasClientRateLimits = policies.contains { $0.clientRateLimit != nil }
         self.maxRooms = maxRooms
+        self.maxRoomsPerShard = max(1, (maxRooms + Self.shardCount - 1) / Self.shardCount)
+        self.shards = (0..<Self.shardCount).map { shard in
+            Shard(random: SplitMix64(seed: 0x5EED_CAFE &+ UInt64(shard)))
+        }
+    }
+
+    /// One shard's rooms behind its mutex (a class: a `Mutex` cannot be copied into an array).
+    private final class Shard: Sendable {
+        let rooms: Mutex<Rooms>
+        init(random: SplitMix64) { self.rooms = Mutex(Rooms(random: random)) }
+    }
+
+    /// The shard of `topic`'s room.
+    private func shard(_ topic: String) -> Shard {
+        var hasher = Hasher()
+        hasher.combine(topic)
+        return shards[Int(UInt(bitPattern: hasher.finalize()) % UInt(Self.shardCount))]
     }
 
     /// The first policy whose filter matches `topic`.
@@ -73,7 +95,7 @@ package final class RoomTable: Sendable {
 
     /// Applies the room's ceiling and batch window to a message of `topic` under `policy`.
     func admit(_ message: inout RoutedMessage, policy: RoomPolicy, now: NIODeadline) -> Admission {
-        rooms.withLock { rooms in
+        shard(message.topic).rooms.withLock { rooms in
             guard let position = entryPosition(topic: message.topic, policy: policy, now: now, in: &rooms) else {
                 // Too many rooms even after forgetting idle ones: route plainly rather than refuse.
                 return .routeNow(nil)
@@ -105,12 +127,12 @@ package final class RoomTable: Sendable {
         }
     }
 
-    /// Runs `body` with the messages of the room's window, under the table's lock, so that the
+    /// Runs `body` with the messages of the room's window, under its shard's lock, so that the
     /// next window of the same room cannot be routed before this one (DESIGN §4.7).
     func flush<Result>(
         topic: String, _ body: ([RoutedMessage], RoomCounters) -> Result
     ) -> Result? {
-        rooms.withLock { rooms in
+        shard(topic).rooms.withLock { rooms in
             guard let position = rooms.entries.index(forKey: topic) else { return nil }
             rooms.entries.values[position].flushScheduled = false
             guard let messages = rooms.entries.values[position].batch?.take(), !messages.isEmpty else { return nil }
@@ -122,16 +144,18 @@ package final class RoomTable: Sendable {
 
     /// The counters of every room tracked now.
     package var snapshot: [RoomSnapshot] {
-        rooms.withLock { rooms in rooms.entries.values.map(\.counters.snapshot) }
+        shards.flatMap { shard in
+            shard.rooms.withLock { rooms -> [RoomSnapshot] in rooms.entries.values.map { $0.counters.snapshot } }
+        }
     }
 
     private func entryPosition(
         topic: String, policy: RoomPolicy, now: NIODeadline, in rooms: inout Rooms
     ) -> Dictionary<String, Entry>.Index? {
         if let position = rooms.entries.index(forKey: topic) { return position }
-        if rooms.entries.count >= maxRooms {
+        if rooms.entries.count >= maxRoomsPerShard {
             rooms.entries = rooms.entries.filter { !$0.value.flushScheduled }
-            guard rooms.entries.count < maxRooms else { return nil }
+            guard rooms.entries.count < maxRoomsPerShard else { return nil }
         }
         var entry = Entry(counters: RoomCounters(topic: topic, policyFilter: policy.filter), policy: policy)
         if let rateLimit = policy.rateLimit, policy.batchInterval == nil {
