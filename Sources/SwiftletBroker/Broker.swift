@@ -335,12 +335,18 @@ package final class Broker: Sendable {
     /// Publishes a connect or disconnect event as a QoS 1 broker message on its `$SYS` topic.
     /// Wildcards at the first level never match `$SYS` [MQTT-4.7.2-1], and only `cloud` clients may
     /// subscribe there, so the events reach backends only.
-    func publishStatusEvent(_ event: StatusEvent, on loop: (any EventLoop)?) {
+    /// - Parameter session: the session of the connection, if it has one: its loop's context spares
+    ///   looking the loop up.
+    func publishStatusEvent(_ event: StatusEvent, on loop: (any EventLoop)?, session: SessionHandle? = nil) {
         guard configuration.statusEvents else { return }
         let message = RoutedMessage(
             topic: event.topic, payload: ByteBuffer(string: event.json), qos: .atLeastOnce, retain: false,
             properties: [.payloadFormatIndicator(1), .contentType("application/json")])
-        route(message, from: nil, now: loop?.now ?? .now(), on: loop)
+        if let session, session.eventLoop.inEventLoop {
+            route(message, from: nil, now: session.eventLoop.now, context: session.loop)
+        } else {
+            route(message, from: nil, now: loop?.now ?? .now(), on: loop)
+        }
     }
 
     // MARK: - Shutdown

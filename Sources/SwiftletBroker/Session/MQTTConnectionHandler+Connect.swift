@@ -208,7 +208,7 @@ extension MQTTConnectionHandler {
             port: remoteAddress?.port, transport: transport, protocolVersion: protocolVersion, keepAlive: keepAlive,
             cleanStart: cleanStart, time: WallClock.milliseconds(), channelID: broker.nextChannelID())
         connectEvent = event
-        broker.publishStatusEvent(event, on: context?.eventLoop)
+        broker.publishStatusEvent(event, on: context?.eventLoop, session: session)
     }
 
     /// Once per accepted connection, when it ends: `disconnect` after the client's DISCONNECT,
@@ -227,7 +227,7 @@ extension MQTTConnectionHandler {
                 disconnectCause ?? serverDisconnectReason.map(StatusEvent.Reason.init(serverDisconnect:)) ?? .connectionLost
             event.reasonCode = serverDisconnectReason?.rawValue
         }
-        broker.publishStatusEvent(event, on: context?.eventLoop)
+        broker.publishStatusEvent(event, on: context?.eventLoop, session: session)
     }
 
     struct PendingConnect {
