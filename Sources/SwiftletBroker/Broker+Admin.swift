@@ -59,7 +59,7 @@ extension Broker {
     private func readSessions<Value: Sendable>(
         on loop: any EventLoop, _ read: @escaping @Sendable ([SessionHandle]) -> Value
     ) -> EventLoopFuture<[Value]> {
-        let all = sessions.withLock { Array($0.values) }
+        let all = sessions.all
         var byLoop: [ObjectIdentifier: (loop: any EventLoop, handles: [SessionHandle])] = [:]
         for handle in all {
             byLoop[ObjectIdentifier(handle.eventLoop), default: (handle.eventLoop, [])].handles.append(handle)

@@ -15,10 +15,10 @@ import Synchronization
 
 /// The broker: session registry, subscription index, retained messages and the router.
 ///
-/// Shared by every event loop. The registry is behind a mutex held only for a lookup or an update;
-/// the subscription index is kept per loop by the ``Router``, so a publish takes no lock (DESIGN
-/// §4.2); sessions and connections live on their own loops and are reached with one task per loop
-/// per publish (DESIGN §4.3).
+/// Shared by every event loop. The session registry is sharded by client ID, each shard behind a
+/// mutex held only for a lookup or an update; the subscription index is kept per loop by the
+/// ``Router``, so a publish takes no lock (DESIGN §4.2); sessions and connections live on their
+/// own loops and are reached with one task per loop per publish (DESIGN §4.3).
 package final class Broker: Sendable {
     package let configuration: BrokerConfiguration
     package let logger: Logger
@@ -47,7 +47,7 @@ package final class Broker: Sendable {
     private let startedAt = WallClock.milliseconds()
     private let loops = LoopContexts()
     /// The session registry; internal for the admin queries too (Broker+Admin.swift).
-    let sessions = Mutex([String: SessionHandle]())
+    let sessions = SessionRegistry()
 
     /// - Parameter remote: the other nodes of a cluster (DESIGN §10); nil for a single node.
     /// - Parameter matchUnderLock: match every publish in the writers' index under the router's
@@ -84,14 +84,14 @@ package final class Broker: Sendable {
     package func openSession(clientID: String, cleanStart: Bool, on eventLoop: any EventLoop)
         -> EventLoopFuture<OpenedSession>
     {
-        let (handle, previous) = sessions.withLock { sessions in
-            let previous = sessions[clientID]
+        let (handle, previous) = sessions.withEntry(clientID) { entry in
+            let previous = entry
             // A resumed session may still receive messages forwarded from the old loop; until
             // they are through, direct deliveries to the new handle wait (DESIGN §4.7).
             let handle = SessionHandle(
                 clientID: clientID, eventLoop: eventLoop, broker: self, loop: loopContext(for: eventLoop),
                 awaitingPredecessor: previous != nil && !cleanStart)
-            sessions[clientID] = handle
+            entry = handle
             return (handle, previous)
         }
         guard let previous else {
@@ -118,9 +118,7 @@ package final class Broker: Sendable {
         opened.whenFailure { error in
             self.logger.error(
                 "taking over a session failed", metadata: ["client.id": "\(clientID)", "error": "\(error)"])
-            self.sessions.withLock { sessions in
-                if sessions[clientID] === handle { sessions[clientID] = nil }
-            }
+            self.sessions.remove(handle)
             eventLoop.execute { handle.abandon() }
         }
         return opened
@@ -134,12 +132,12 @@ package final class Broker: Sendable {
 
     /// The session currently registered for a client ID, if any.
     package func session(clientID: some StringProtocol) -> SessionHandle? {
-        sessions.withLock { $0[String(clientID)] }
+        sessions.session(String(clientID))
     }
 
     /// Every registered session, for the rare broker-wide actions (token revocation).
     func registeredSessions() -> [SessionHandle] {
-        sessions.withLock { Array($0.values) }
+        sessions.all
     }
 
     /// Called by a session that ended, on its loop. `unacknowledgedShared` are the messages it got
@@ -148,9 +146,7 @@ package final class Broker: Sendable {
         _ handle: SessionHandle, filters: some Collection<String>, reason: String,
         unacknowledgedShared: [OutboundDelivery] = []
     ) {
-        sessions.withLock { sessions in
-            if sessions[handle.clientID] === handle { sessions[handle.clientID] = nil }
-        }
+        sessions.remove(handle)
         // Also forgets the handle's availability mark. The ended member's shared messages go to the
         // other members under the same lock: no later publish reaches them first (DESIGN §4.7).
         let redelivery = router.write { journal in
@@ -287,9 +283,11 @@ package final class Broker: Sendable {
         // A p2p message is addressed to one client and is never kept as a retained message.
         p2pMessage.retain = false
         let message = p2pMessage
-        // Submitted under the registry lock, for the same reason as in route().
-        let found = sessions.withLock { sessions -> Bool in
-            guard let target = sessions[String(clientID)] else { return false }
+        // Submitted under the lock of the client ID's registry shard: a takeover replaced the
+        // handle under that lock before it queued its marker, so a delivery to the old handle is
+        // queued ahead of the marker.
+        let found = sessions.withEntry(String(clientID)) { entry -> Bool in
+            guard let target = entry else { return false }
             target.eventLoop.execute {
                 var cache = PublishEncodingCache()
                 if target.deliver(
@@ -353,7 +351,7 @@ package final class Broker: Sendable {
 
     /// Tells every connected client that the server is going away (0x8B for MQTT 5).
     package func shutdown(eventLoopGroup: any EventLoopGroup) -> EventLoopFuture<Void> {
-        let all = sessions.withLock { Array($0.values) }
+        let all = sessions.all
         let futures = all.map { session in
             session.eventLoop.submit { session.shutdown() }
         }
