@@ -21,7 +21,8 @@
 ///
 /// Every requirement must return quickly and never block: they are called on event loops, the
 /// interest changes under the router's lock (so that the changes of one filter arrive in the order
-/// they happened). An implementation queues the work for its own connection.
+/// they happened). An implementation queues the work for its own connection, and never calls
+/// back into the broker from these requirements (the router's lock is not reentrant).
 package protocol RemoteRoute: Sendable {
     /// The first subscription to `filter` on this node appeared.
     func interestAdded(filter: String)
