@@ -147,8 +147,10 @@ package final class Broker: Sendable {
         unacknowledgedShared: [OutboundDelivery] = []
     ) {
         sessions.remove(handle)
-        // Also forgets the handle's availability mark. The ended member's shared messages go to the
-        // other members under the same lock: no later publish reaches them first (DESIGN §4.7).
+        // Also forgets the handle's availability mark. The ended member's shared messages are queued
+        // for the other members under the router's lock, before any publish that starts after the
+        // change can match them (DESIGN §4.7); a publish already under way that matched the ended
+        // member hands its message on when it gets there (SessionHandle.deliver).
         let redelivery = router.write { journal in
             journal.unsubscribeAll(handle, filters: filters)
             return unacknowledgedShared.isEmpty ? nil : redeliverShared(unacknowledgedShared, journal: &journal)
