@@ -95,31 +95,83 @@ package struct StatusEvent: Sendable, Hashable {
     /// topic's levels or make it a filter (`/`, `+`, `#`) are replaced by `_`; the payload carries
     /// the exact client ID.
     package var topic: String {
-        let safe = String(clientID.map { $0 == "/" || $0 == "+" || $0 == "#" ? "_" : $0 })
-        return "$SYS/clients/\(safe)/" + (kind == .connect ? "connected" : "disconnected")
+        let suffix = kind == .connect ? "/connected" : "/disconnected"
+        // Built once per connection and disconnection: the character-by-character copy only for
+        // the rare client ID that needs it.
+        let needsReplacing = clientID.utf8.contains { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "#") }
+        let safe = needsReplacing ? String(clientID.map { $0 == "/" || $0 == "+" || $0 == "#" ? "_" : $0 }) : clientID
+        return "$SYS/clients/" + safe + suffix
     }
 
     /// The JSON document, keys in a fixed order.
+    ///
+    /// Written into one string, once per connection and disconnection: an array of key and value
+    /// strings joined together cost about twenty allocations per event, on the connection set-up
+    /// path.
     package var json: String {
-        var fields: [(String, String)] = [
-            ("eventType", Self.quoted(kind.rawValue)),
-            ("clientId", Self.quoted(clientID)),
-            ("groupId", GroupedClientID(clientID).map { Self.quoted($0.groupID) } ?? "null"),
-            ("username", username.map(Self.quoted) ?? "null"),
-            ("ip", ip.map(Self.quoted) ?? "null"),
-            ("port", port.map(String.init) ?? "null"),
-            ("transport", Self.quoted(transport)),
-            ("protocolVersion", Self.quoted(Self.versionName(protocolVersion))),
-            ("keepalive", String(keepAlive)),
-            ("cleanStart", cleanStart ? "true" : "false"),
-            ("time", String(time)),
-            ("channelId", Self.quoted(channelID)),
-        ]
-        if kind != .connect {
-            fields.append(("reason", reason.map { Self.quoted($0.rawValue) } ?? "null"))
-            fields.append(("reasonCode", reasonCode.map { String($0) } ?? "null"))
+        var out = ""
+        out.reserveCapacity(320)
+        out += "{\"eventType\":"
+        Self.appendQuoted(kind.rawValue, to: &out)
+        out += ",\"clientId\":"
+        Self.appendQuoted(clientID, to: &out)
+        out += ",\"groupId\":"
+        // `@@@` needs an `@`: most client IDs are ruled out without a substring search.
+        if clientID.utf8.contains(UInt8(ascii: "@")), let grouped = GroupedClientID(clientID) {
+            Self.appendQuoted(grouped.groupID, to: &out)
+        } else {
+            out += "null"
         }
-        return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
+        out += ",\"username\":"
+        Self.appendQuotedOrNull(username, to: &out)
+        out += ",\"ip\":"
+        Self.appendQuotedOrNull(ip, to: &out)
+        out += ",\"port\":"
+        out += port.map(String.init) ?? "null"
+        out += ",\"transport\":"
+        Self.appendQuoted(transport, to: &out)
+        out += ",\"protocolVersion\":"
+        Self.appendQuoted(Self.versionName(protocolVersion), to: &out)
+        out += ",\"keepalive\":"
+        out += String(keepAlive)
+        out += ",\"cleanStart\":"
+        out += cleanStart ? "true" : "false"
+        out += ",\"time\":"
+        out += String(time)
+        out += ",\"channelId\":"
+        Self.appendQuoted(channelID, to: &out)
+        if kind != .connect {
+            out += ",\"reason\":"
+            Self.appendQuotedOrNull(reason?.rawValue, to: &out)
+            out += ",\"reasonCode\":"
+            out += reasonCode.map { String($0) } ?? "null"
+        }
+        out += "}"
+        return out
+    }
+
+    private static func appendQuotedOrNull(_ text: String?, to out: inout String) {
+        if let text {
+            appendQuoted(text, to: &out)
+        } else {
+            out += "null"
+        }
+    }
+
+    /// Appends `text` as a JSON string literal (see ``quoted(_:)``).
+    private static func appendQuoted(_ text: String, to out: inout String) {
+        if needsEscaping(text) {
+            out += quoted(text)
+        } else {
+            out += "\""
+            out += text
+            out += "\""
+        }
+    }
+
+    /// Whether `text` holds a character that a JSON string literal must escape.
+    private static func needsEscaping(_ text: String) -> Bool {
+        text.utf8.contains { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }
     }
 
     private static func versionName(_ version: ProtocolVersion) -> String {
@@ -132,6 +184,7 @@ package struct StatusEvent: Sendable, Hashable {
 
     /// A JSON string literal (RFC 8259 §7): quote, backslash and control characters escaped.
     static func quoted(_ text: String) -> String {
+        guard needsEscaping(text) else { return "\"" + text + "\"" }
         var result = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
