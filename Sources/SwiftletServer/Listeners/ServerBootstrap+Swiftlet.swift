@@ -19,6 +19,10 @@ extension ServerBootstrap {
         ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            // Accepted sockets inherit TCP_NODELAY from the listening socket (Linux and the BSDs
+            // copy it into the new socket; NIO's `ServerBootstrap` sets it on the listener by
+            // default for that reason), so no connection needs a `setsockopt` of its own for it.
+            .serverChannelOption(.tcpOption(.tcp_nodelay), value: 1)
     }
 
     /// Receive buffer sizes for every connection.
@@ -53,7 +57,6 @@ extension Channel {
         guard let options = syncOptions else {
             preconditionFailure("Internal inconsistency: accepted channels of NIOPosix have synchronous options")
         }
-        try options.setOption(.socketOption(.tcp_nodelay), value: 1)
         try options.setOption(
             .writeBufferWaterMark,
             value: ChannelOptions.Types.WriteBufferWaterMark(low: outboundLimit / 2, high: outboundLimit))
