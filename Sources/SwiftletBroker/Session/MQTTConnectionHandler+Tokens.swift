@@ -30,23 +30,6 @@ package enum TokenTopics {
     }
 }
 
-/// The timers of a token client: the disconnect at the earliest expiry and the notice before it.
-/// A separate object, allocated for token clients only, so that the other connections do not
-/// carry two empty timer slots and their flags.
-final class TokenTimers {
-    /// Closes the connection when its earliest token expires.
-    var expiry: Scheduled<Void>?
-    /// Sends `$SYS/tokenExpireNotice` ahead of that expiry.
-    var notice: Scheduled<Void>?
-    /// The notice timer fired: the earliest token expires within the notice lead time.
-    var noticeDue = false
-    /// The client was told on `$SYS/tokenExpireNotice`: once per set of grants.
-    var expiryNoticed = false
-}
-
-@available(*, unavailable)
-extension TokenTimers: Sendable {}
-
 /// Token expiry, expiry notices, revocation and renewal of a token client (DESIGN §6). All of it
 /// runs on the connection's loop; the grants are confined there.
 extension MQTTConnectionHandler {
@@ -57,17 +40,13 @@ extension MQTTConnectionHandler {
     /// less than that is left).
     func scheduleTokenTimers() {
         cancelTokenTimers()
-        guard let grants = identity.grants, let first = grants.map(\.expiresAt).min(), let context else {
-            tokenTimers = nil
-            return
-        }
-        let timers = tokenTimers ?? TokenTimers()
-        tokenTimers = timers
-        timers.noticeDue = false
-        timers.expiryNoticed = false
+        occasionalTimers?.tokenNoticeDue = false
+        occasionalTimers?.tokenExpiryNoticed = false
+        guard let grants = identity.grants, let first = grants.map(\.expiresAt).min(), let context else { return }
+        let timers = occasional
         let loop = context.eventLoop.assumeIsolated()
         let seconds = max(Int64(clamping: first) - Int64(clamping: WallClock.now()), 0)
-        timers.expiry = loop.scheduleTask(in: .seconds(seconds)) {
+        timers.tokenExpiry = loop.scheduleTask(in: .seconds(seconds)) {
             self.broker.stats.increment(.tokensExpiredInSession)
             self.logger.info("token expired, disconnecting")
             self.disconnectCause = .authExpired
@@ -75,19 +54,19 @@ extension MQTTConnectionHandler {
         }
         let lead = broker.configuration.tokenExpireNotice
         let noticeIn = max(.seconds(seconds) - lead, .nanoseconds(0))
-        timers.notice = loop.scheduleTask(in: noticeIn) {
-            self.tokenTimers?.notice = nil
-            self.tokenTimers?.noticeDue = true
+        timers.tokenNotice = loop.scheduleTask(in: noticeIn) {
+            self.occasionalTimers?.tokenNotice = nil
+            self.occasionalTimers?.tokenNoticeDue = true
             self.sendExpireNoticeIfDue()
         }
     }
 
     func cancelTokenTimers() {
-        guard let timers = tokenTimers else { return }
-        timers.expiry?.cancel()
-        timers.expiry = nil
-        timers.notice?.cancel()
-        timers.notice = nil
+        guard let timers = occasionalTimers else { return }
+        timers.tokenExpiry?.cancel()
+        timers.tokenExpiry = nil
+        timers.tokenNotice?.cancel()
+        timers.tokenNotice = nil
     }
 
     /// Tells the client, once per token, that its earliest token expires within the configured
@@ -95,7 +74,7 @@ extension MQTTConnectionHandler {
     /// topic, so that a notice due at once (right after CONNACK) is not lost before the client's
     /// SUBSCRIBE arrives.
     func sendExpireNoticeIfDue() {
-        guard let timers = tokenTimers, timers.noticeDue, !timers.expiryNoticed, let grants = identity.grants,
+        guard let timers = occasionalTimers, timers.tokenNoticeDue, !timers.tokenExpiryNoticed, let grants = identity.grants,
             let first = grants.min(by: { $0.expiresAt < $1.expiresAt })
         else { return }
         let remaining = Int64(clamping: first.expiresAt) - Int64(clamping: WallClock.now())
@@ -103,7 +82,7 @@ extension MQTTConnectionHandler {
             "{\"tokenId\":\(StatusEvent.quoted(first.tokenID)),"
             + "\"type\":\(StatusEvent.quoted(first.actions.description)),"
             + "\"expiresAt\":\(first.expiresAt),\"remainingSeconds\":\(max(remaining, 0))}"
-        timers.expiryNoticed = sendTokenNotice(topic: TokenTopics.expireNotice, json: json)
+        timers.tokenExpiryNoticed = sendTokenNotice(topic: TokenTopics.expireNotice, json: json)
     }
 
     /// Writes a notice to this client alone, as a QoS 1 message (or the QoS it subscribed with,

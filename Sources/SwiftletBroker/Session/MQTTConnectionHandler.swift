@@ -28,8 +28,8 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
 
     // Stored properties are laid out in declaration order, with padding after a small one that is
     // followed by a larger one: every idle connection holds one of these objects, so the word-size
-    // fields come first and the small ones are grouped at the end. State that only some
-    // connections need (token timers) lives in a side object allocated on first use.
+    // fields come first and the small ones are grouped at the end. Timers that only some
+    // connections ever arm live in a side object allocated on first use (``OccasionalTimers``).
 
     let broker: Broker
     /// The broker's logger, shared by every connection (see ``ConnectionLogger`` for why).
@@ -54,12 +54,6 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     /// When the socket is read and how much of `input` is decoded at a time; also the channel's
     /// writability as its events last told it.
     var flow: InboundFlowControl
-    /// Closes the connection when its output stays backed up (``InboundFlowControl``).
-    var stallTimer: Scheduled<Void>?
-    /// Set once the broker told the client why it closes (DISCONNECT or a refusing CONNACK) and
-    /// half-closed (`lingering`): what still arrives is read and dropped until the client closes
-    /// too or this timer fires, so that the client reads the reason instead of a reset.
-    var lingerTimer: Scheduled<Void>?
     /// Small packets the broker answers with (CONNACK, PUBACK, PINGRESP, SUBACK, …), gathered into
     /// one buffer until the next flush or the next other write: a client that sends thousands of
     /// PINGREQs costs one buffer per turn, not one allocation and one pending write per PINGRESP.
@@ -90,9 +84,9 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     }
     /// Who the client authenticated as; token clients carry their grants.
     var identity = ClientIdentity.anonymous
-    /// The expiry and notice timers of a token client (MQTTConnectionHandler+Tokens.swift); nil
-    /// for every other client.
-    var tokenTimers: TokenTimers?
+    /// The write-stall, linger and token timers, for the connections that arm one; nil for the
+    /// others (see ``occasional``).
+    var occasionalTimers: OccasionalTimers?
     /// Per room policy with a per-client publish rate (bullet comments): this client's bucket.
     var publishLimiters: [String: RateLimiter] = [:]
 
@@ -128,7 +122,9 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     /// Set while a turn decodes, so that events it causes (a session opening synchronously, a
     /// writability change) do not start a nested one.
     var decoding = false
-    /// Closing with a reason: see `lingerTimer`.
+    /// Set once the broker told the client why it closes (DISCONNECT or a refusing CONNACK) and
+    /// half-closed: what still arrives is read and dropped until the client closes too or the
+    /// linger timer fires, so that the client reads the reason instead of a reset.
     var lingering = false
     var needsFlush = false
     var countedConnection = false
@@ -144,6 +140,14 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
                 maxPacketsPerTurn: broker.configuration.maxPacketsPerTurn,
                 writeStallTimeout: broker.configuration.writeStallTimeout))
         self.clientReceiveMaximum = broker.configuration.maxInflight
+    }
+
+    /// The side object of the occasional timers, made on first use.
+    var occasional: OccasionalTimers {
+        if let timers = occasionalTimers { return timers }
+        let timers = OccasionalTimers()
+        occasionalTimers = timers
+        return timers
     }
 
     /// Logs with this connection's remote address and client ID.
@@ -187,13 +191,13 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     func connectionEnded() {
         // The socket closed (or a lingering close finished early): no timer outlives it. The
         // linger timer is armed after the first call, so only a later one cancels it.
-        lingerTimer?.cancel()
-        lingerTimer = nil
+        occasionalTimers?.linger?.cancel()
+        occasionalTimers?.linger = nil
         guard machine.state != .closed else { return }
         machine.channelInactive()
         timer?.cancel()
-        stallTimer?.cancel()
-        stallTimer = nil
+        occasionalTimers?.stall?.cancel()
+        occasionalTimers?.stall = nil
         input = nil
         replies = nil
         cancelTokenTimers()
@@ -343,8 +347,8 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     }
 
     private func armStallTimer(at deadline: NIODeadline, context: ChannelHandlerContext) {
-        stallTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
-            stallTimer = nil
+        occasional.stall = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+            occasionalTimers?.stall = nil
             guard let context = self.context else { return }
             switch flow.stallTimerFired(now: context.eventLoop.now) {
             case .none:
@@ -541,9 +545,9 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
         // For the broker the connection is over now: its session, will, status event and slot
         // under max-connections do not wait for the client to close.
         connectionEnded()
-        lingerTimer = context.eventLoop.assumeIsolated().scheduleTask(in: broker.configuration.closeLingerTimeout) {
+        occasional.linger = context.eventLoop.assumeIsolated().scheduleTask(in: broker.configuration.closeLingerTimeout) {
             [self] in
-            lingerTimer = nil
+            occasionalTimers?.linger = nil
             broker.stats.increment(.lingeringClosesTimedOut)
             self.context?.close(promise: nil)
         }
