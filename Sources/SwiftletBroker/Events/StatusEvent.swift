@@ -111,7 +111,8 @@ package struct StatusEvent: Sendable, Hashable {
     /// set-up path.
     package var json: String {
         var out: [UInt8] = []
-        out.reserveCapacity(320)
+        // Room for an event with a client ID, user name and IPv6 address of ordinary length.
+        out.reserveCapacity(512)
         Self.append("{\"eventType\":", to: &out)
         Self.appendQuoted(kind.rawValue, to: &out)
         Self.append(",\"clientId\":", to: &out)
