@@ -154,6 +154,7 @@ private final class CountingConnection: ClientConnection, @unchecked Sendable {
     var acceptsSharedPublishes: Bool { true }
     var maximumPacketSize: Int { .max }
     var connectInfo: StatusEvent? { nil }
+    var acceptedTransport: String? { nil }
 
     func writePublish(
         _ message: RoutedMessage, qos: QoS, retain: Bool, subscriptionIdentifiers: [UInt32], packetID: UInt16?,

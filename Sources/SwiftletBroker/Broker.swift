@@ -327,9 +327,8 @@ package final class Broker: Sendable {
     // MARK: - Status events (DESIGN §7)
 
     /// A new channel ID: `{start-ms}-{n}`, increasing within a broker process.
-    func nextChannelID() -> String {
-        let number = channelCounter.add(1, ordering: .relaxed).newValue
-        return "\(startedAt)-\(number)"
+    func nextChannelID() -> ChannelID {
+        ChannelID(startedAt: startedAt, number: channelCounter.add(1, ordering: .relaxed).newValue)
     }
 
     /// Publishes a connect or disconnect event as a QoS 1 broker message on its `$SYS` topic.

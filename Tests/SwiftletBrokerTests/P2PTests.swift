@@ -92,6 +92,18 @@ struct P2PTests {
         #expect(try bob.publishes().map(\.payloadString) == ["once"])
     }
 
+    @Test(
+        "Which filters reach into another client's p2p topics (the ASCII fast path and the general one agree)",
+        arguments: [
+            ("chat/p2p/bob", true), ("chat/p2p/alice", false), ("chat/p2p/+", true), ("chat/p2p/#", true),
+            ("chat/p2p/alice/x", true), ("chat/p2p", false), ("chat/+/bob", false), ("chat", false),
+            ("/p2p/bob", true), ("chat//bob", false), ("p2p/bob", false), ("a/p2p/", true),
+            ("chat/p2p/bøb", true), ("chat/p2p/alicé", true), ("chät/p2p/alice", false),
+        ])
+    func foreignP2PFilters(filter: String, foreign: Bool) {
+        #expect(P2PTopic.isForeignP2PFilter(filter, subscriberClientID: "alice") == foreign)
+    }
+
     @Test("A p2p message to a client without a session is dropped and counted")
     func p2pWithoutSession() throws {
         let broker = TestBroker()

@@ -55,6 +55,9 @@ package protocol ClientConnection: AnyObject {
     /// clean start, time of CONNACK): the connection's connect status event, for the admin API.
     /// nil until the client was accepted.
     var connectInfo: StatusEvent? { get }
+    /// The transport of the accepted connection (`tcp`, `tls`, `ws`, `wss`); nil until the client
+    /// was accepted, exactly when ``connectInfo`` is nil.
+    var acceptedTransport: String? { get }
 
     /// A token was revoked (DESIGN §6): a connection that uses it says so (0x87) and closes.
     func tokenRevoked(_ key: RevokedTokenKey)

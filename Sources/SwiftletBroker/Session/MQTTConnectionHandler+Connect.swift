@@ -164,7 +164,9 @@ extension MQTTConnectionHandler {
             identity = ClientIdentity(kind: .certificate(commonName: commonName), role: .device, grants: nil)
             return true
         }
-        let address = remoteAddress?.ipAddress ?? "unknown"
+        // Rendered only when the failure limiter needs it: `ipAddress` formats the address with
+        // inet_ntop, about 3,500 instructions, and an accepted client never needs it.
+        var address: String { remoteAddress?.ipAddress ?? "unknown" }
         let now = context?.eventLoop.now ?? .now()
         let order = AuthFailureLimiter.checkOrder(
             username: connect.username, hasPasswordFile: broker.configuration.passwordFile != nil)
@@ -202,20 +204,40 @@ extension MQTTConnectionHandler {
 
     // MARK: - Status events (DESIGN §7)
 
-    private func publishConnectEvent(cleanStart: Bool) {
-        let event = StatusEvent(
+    /// What a connection keeps of its acceptance for its status events and the admin API.
+    struct Acceptance {
+        /// When CONNACK was sent, in milliseconds since 1970.
+        var time: UInt64
+        var channelID: ChannelID
+        var cleanStart: Bool
+    }
+
+    /// The connection's connect status event (DESIGN §7): who is connected and how; nil until the
+    /// client was accepted. Built from the handler's fields each time, as they do not change once
+    /// the client is accepted.
+    var connectEvent: StatusEvent? { acceptance.map(connectEvent(_:)) }
+
+    private func connectEvent(_ acceptance: Acceptance) -> StatusEvent {
+        StatusEvent(
             kind: .connect, clientID: clientID, username: connectUsername, ip: remoteAddress?.ipAddress,
             port: remoteAddress?.port, transport: transport, protocolVersion: protocolVersion, keepAlive: keepAlive,
-            cleanStart: cleanStart, time: WallClock.milliseconds(), channelID: broker.nextChannelID())
-        connectEvent = event
-        broker.publishStatusEvent(event, on: context?.eventLoop, session: session)
+            cleanStart: acceptance.cleanStart, time: acceptance.time, channelID: acceptance.channelID.description)
+    }
+
+    private func publishConnectEvent(cleanStart: Bool) {
+        let accepted = Acceptance(time: WallClock.milliseconds(), channelID: broker.nextChannelID(), cleanStart: cleanStart)
+        acceptance = accepted
+        guard broker.configuration.statusEvents else { return }
+        broker.publishStatusEvent(connectEvent(accepted), on: context?.eventLoop, session: session)
     }
 
     /// Once per accepted connection, when it ends: `disconnect` after the client's DISCONNECT,
     /// `tcpclean` otherwise, with the reason.
     func publishDisconnectEvent() {
-        guard var event = connectEvent else { return }
-        connectEvent = nil
+        guard let accepted = acceptance else { return }
+        acceptance = nil
+        guard broker.configuration.statusEvents else { return }
+        var event = connectEvent(accepted)
         event.time = WallClock.milliseconds()
         if let clientReason = clientDisconnectReason, serverDisconnectReason == nil {
             event.kind = .disconnect

@@ -80,7 +80,7 @@ extension MQTTConnectionHandler {
         if broker.rooms.hasClientRateLimits, !admitByClientRate(publish, now: session.eventLoop.now) { return }
 
         var message = RoutedMessage(publish: publish, receivedAt: session.eventLoop.now, publisherClientID: clientID)
-        message.publisherCleanStart = connectEvent?.cleanStart ?? false
+        message.publisherCleanStart = acceptance?.cleanStart ?? false
         cloudDirective?.apply(to: &message)
         switch publish.qos {
         case .atMostOnce:

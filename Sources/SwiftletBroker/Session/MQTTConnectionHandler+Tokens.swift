@@ -40,12 +40,13 @@ extension MQTTConnectionHandler {
     /// less than that is left).
     func scheduleTokenTimers() {
         cancelTokenTimers()
-        tokenNoticeDue = false
-        tokenExpiryNoticed = false
+        occasionalTimers?.tokenNoticeDue = false
+        occasionalTimers?.tokenExpiryNoticed = false
         guard let grants = identity.grants, let first = grants.map(\.expiresAt).min(), let context else { return }
+        let timers = occasional
         let loop = context.eventLoop.assumeIsolated()
         let seconds = max(Int64(clamping: first) - Int64(clamping: WallClock.now()), 0)
-        tokenExpiryTimer = loop.scheduleTask(in: .seconds(seconds)) {
+        timers.tokenExpiry = loop.scheduleTask(in: .seconds(seconds)) {
             self.broker.stats.increment(.tokensExpiredInSession)
             self.logger.info("token expired, disconnecting")
             self.disconnectCause = .authExpired
@@ -53,18 +54,19 @@ extension MQTTConnectionHandler {
         }
         let lead = broker.configuration.tokenExpireNotice
         let noticeIn = max(.seconds(seconds) - lead, .nanoseconds(0))
-        tokenNoticeTimer = loop.scheduleTask(in: noticeIn) {
-            self.tokenNoticeTimer = nil
-            self.tokenNoticeDue = true
+        timers.tokenNotice = loop.scheduleTask(in: noticeIn) {
+            self.occasionalTimers?.tokenNotice = nil
+            self.occasionalTimers?.tokenNoticeDue = true
             self.sendExpireNoticeIfDue()
         }
     }
 
     func cancelTokenTimers() {
-        tokenExpiryTimer?.cancel()
-        tokenExpiryTimer = nil
-        tokenNoticeTimer?.cancel()
-        tokenNoticeTimer = nil
+        guard let timers = occasionalTimers else { return }
+        timers.tokenExpiry?.cancel()
+        timers.tokenExpiry = nil
+        timers.tokenNotice?.cancel()
+        timers.tokenNotice = nil
     }
 
     /// Tells the client, once per token, that its earliest token expires within the configured
@@ -72,7 +74,7 @@ extension MQTTConnectionHandler {
     /// topic, so that a notice due at once (right after CONNACK) is not lost before the client's
     /// SUBSCRIBE arrives.
     func sendExpireNoticeIfDue() {
-        guard tokenNoticeDue, !tokenExpiryNoticed, let grants = identity.grants,
+        guard let timers = occasionalTimers, timers.tokenNoticeDue, !timers.tokenExpiryNoticed, let grants = identity.grants,
             let first = grants.min(by: { $0.expiresAt < $1.expiresAt })
         else { return }
         let remaining = Int64(clamping: first.expiresAt) - Int64(clamping: WallClock.now())
@@ -80,7 +82,7 @@ extension MQTTConnectionHandler {
             "{\"tokenId\":\(StatusEvent.quoted(first.tokenID)),"
             + "\"type\":\(StatusEvent.quoted(first.actions.description)),"
             + "\"expiresAt\":\(first.expiresAt),\"remainingSeconds\":\(max(remaining, 0))}"
-        tokenExpiryNoticed = sendTokenNotice(topic: TokenTopics.expireNotice, json: json)
+        timers.tokenExpiryNoticed = sendTokenNotice(topic: TokenTopics.expireNotice, json: json)
     }
 
     /// Writes a notice to this client alone, as a QoS 1 message (or the QoS it subscribed with,

@@ -26,12 +26,17 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     package typealias OutboundIn = ByteBuffer
     package typealias OutboundOut = ByteBuffer
 
+    // Stored properties are laid out in declaration order, with padding after a small one that is
+    // followed by a larger one: every idle connection holds one of these objects, so the word-size
+    // fields come first and the small ones are grouped at the end. Timers that only some
+    // connections ever arm live in a side object allocated on first use (``OccasionalTimers``).
+
     let broker: Broker
     /// The broker's logger, shared by every connection (see ``ConnectionLogger`` for why).
     let baseLogger: Logger
     /// The client's address, for log lines; the channel caches it, so this is no extra copy.
     var remoteAddress: SocketAddress?
-    /// For logs and (later) status events: "tcp", "tls", "ws", "wss".
+    /// For logs and status events: "tcp", "tls", "ws", "wss".
     let transport: String
 
     var context: ChannelHandlerContext?
@@ -49,16 +54,6 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     /// When the socket is read and how much of `input` is decoded at a time; also the channel's
     /// writability as its events last told it.
     var flow: InboundFlowControl
-    /// Set while a turn decodes, so that events it causes (a session opening synchronously, a
-    /// writability change) do not start a nested one.
-    var decoding = false
-    /// Closes the connection when its output stays backed up (``InboundFlowControl``).
-    var stallTimer: Scheduled<Void>?
-    /// Set once the broker told the client why it closes (DISCONNECT or a refusing CONNACK) and
-    /// half-closed: what still arrives is read and dropped until the client closes too or
-    /// `lingerTimer` fires, so that the client reads the reason instead of a reset.
-    var lingering = false
-    var lingerTimer: Scheduled<Void>?
     /// Small packets the broker answers with (CONNACK, PUBACK, PINGRESP, SUBACK, …), gathered into
     /// one buffer until the next flush or the next other write: a client that sends thousands of
     /// PINGREQs costs one buffer per turn, not one allocation and one pending write per PINGRESP.
@@ -68,64 +63,70 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
 
     // MARK: Per-connection protocol state (gone with the connection, unlike the session's)
 
-    package internal(set) var protocolVersion: ProtocolVersion = .v3_1_1
     var clientID = ""
-    var keepAlive: UInt16 = 0
-    /// Session Expiry Interval given in CONNECT; DISCONNECT may not raise it from 0 [MQTT-3.14.2-2].
-    var connectSessionExpiry: UInt32 = 0
     /// Client's Receive Maximum (MQTT 5 §3.1.2.11.3); 3.1.1 clients get the configured window.
     var clientReceiveMaximum: Int
     /// Client's Maximum Packet Size (MQTT 5 §3.1.2.11.4).
     var clientMaximumPacketSize = Int.max
-    /// Client's Topic Alias Maximum (MQTT 5 §3.1.2.11.5): aliases the server may use towards it.
-    var clientTopicAliasMaximum: UInt16 = 0
-    /// Request Problem Information (MQTT 5 §3.1.2.11.7): reason strings only when not 0.
-    var sendReasonStrings = true
     /// Aliases the client set towards the server [MQTT-3.3.2-12].
     var inboundAliases: [UInt16: String] = [:]
     /// Aliases the server set towards the client.
     var outboundAliases: [String: UInt16] = [:]
-    /// The status event of this connection's CONNACK, kept to build its disconnect event; nil
-    /// until the client was accepted.
-    var connectEvent: StatusEvent?
+    /// When the client was accepted and what its status events call the connection; nil until
+    /// CONNACK. The rest of what the connect status event says is in this object already, so the
+    /// event is built when it is needed (``connectEvent``) rather than kept.
+    var acceptance: Acceptance?
     /// The CONNECT user name (or the certificate's common name), for status events.
     var connectUsername: String?
-    /// Why the broker closed this connection, when it did (DISCONNECT reason code).
-    var serverDisconnectReason: ReasonCode?
     /// What ACL rules look at: client ID, user name, identity.
     var accessSubject: AccessSubject {
         AccessSubject(clientID: clientID, username: connectUsername, identity: identity)
     }
     /// Who the client authenticated as; token clients carry their grants.
     var identity = ClientIdentity.anonymous
-    /// Closes a token client's connection when its earliest token expires.
-    var tokenExpiryTimer: Scheduled<Void>?
-    /// Sends `$SYS/tokenExpireNotice` ahead of that expiry (MQTTConnectionHandler+Tokens.swift).
-    var tokenNoticeTimer: Scheduled<Void>?
-    /// The notice timer fired: the earliest token expires within the notice lead time.
-    var tokenNoticeDue = false
-    /// The client was told on `$SYS/tokenExpireNotice`: once per set of grants.
-    var tokenExpiryNoticed = false
-    /// Why the broker closed the connection, when the DISCONNECT reason code alone does not say
-    /// (0x87 is both an expired and a revoked token); for the status event.
-    var disconnectCause: StatusEvent.Reason?
+    /// The write-stall, linger and token timers, for the connections that arm one; nil for the
+    /// others (see ``occasional``).
+    var occasionalTimers: OccasionalTimers?
     /// Per room policy with a per-client publish rate (bullet comments): this client's bucket.
     var publishLimiters: [String: RateLimiter] = [:]
-    /// The reason code of the client's DISCONNECT, once received.
-    var clientDisconnectReason: ReasonCode?
 
     /// Set by TLS listeners with \`tls-cn-as-username\`: the common name of the client's verified
     /// certificate, which then stands for the CONNECT user name.
     package var certificateUsername: (() -> String?)?
-    /// Set by the listener: the authentication modes it allows (`mqtt-auth`, `http-auth`, …).
-    package var authenticationModes: AuthenticationModes = .all
 
-    var needsFlush = false
     /// The one pending timer of this connection: the connect timeout at first, which goes on to
     /// check keep-alive (see ``scheduleKeepAliveCheck(in:)``); nil when none is pending.
     var timer: NIOScheduledCallback?
     /// When `timer` fires.
     var timerDeadline = NIODeadline.distantPast
+
+    // Small fields last, together (see the note at the top).
+
+    /// Session Expiry Interval given in CONNECT; DISCONNECT may not raise it from 0 [MQTT-3.14.2-2].
+    var connectSessionExpiry: UInt32 = 0
+    var keepAlive: UInt16 = 0
+    /// Client's Topic Alias Maximum (MQTT 5 §3.1.2.11.5): aliases the server may use towards it.
+    var clientTopicAliasMaximum: UInt16 = 0
+    package internal(set) var protocolVersion: ProtocolVersion = .v3_1_1
+    /// Set by the listener: the authentication modes it allows (`mqtt-auth`, `http-auth`, …).
+    package var authenticationModes: AuthenticationModes = .all
+    /// Why the broker closed this connection, when it did (DISCONNECT reason code).
+    var serverDisconnectReason: ReasonCode?
+    /// Why the broker closed the connection, when the DISCONNECT reason code alone does not say
+    /// (0x87 is both an expired and a revoked token); for the status event.
+    var disconnectCause: StatusEvent.Reason?
+    /// The reason code of the client's DISCONNECT, once received.
+    var clientDisconnectReason: ReasonCode?
+    /// Request Problem Information (MQTT 5 §3.1.2.11.7): reason strings only when not 0.
+    var sendReasonStrings = true
+    /// Set while a turn decodes, so that events it causes (a session opening synchronously, a
+    /// writability change) do not start a nested one.
+    var decoding = false
+    /// Set once the broker told the client why it closes (DISCONNECT or a refusing CONNACK) and
+    /// half-closed: what still arrives is read and dropped until the client closes too or the
+    /// linger timer fires, so that the client reads the reason instead of a reset.
+    var lingering = false
+    var needsFlush = false
     var countedConnection = false
 
     package init(broker: Broker, transport: String, logger: Logger) {
@@ -139,6 +140,14 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
                 maxPacketsPerTurn: broker.configuration.maxPacketsPerTurn,
                 writeStallTimeout: broker.configuration.writeStallTimeout))
         self.clientReceiveMaximum = broker.configuration.maxInflight
+    }
+
+    /// The side object of the occasional timers, made on first use.
+    var occasional: OccasionalTimers {
+        if let timers = occasionalTimers { return timers }
+        let timers = OccasionalTimers()
+        occasionalTimers = timers
+        return timers
     }
 
     /// Logs with this connection's remote address and client ID.
@@ -182,13 +191,13 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     func connectionEnded() {
         // The socket closed (or a lingering close finished early): no timer outlives it. The
         // linger timer is armed after the first call, so only a later one cancels it.
-        lingerTimer?.cancel()
-        lingerTimer = nil
+        occasionalTimers?.linger?.cancel()
+        occasionalTimers?.linger = nil
         guard machine.state != .closed else { return }
         machine.channelInactive()
         timer?.cancel()
-        stallTimer?.cancel()
-        stallTimer = nil
+        occasionalTimers?.stall?.cancel()
+        occasionalTimers?.stall = nil
         input = nil
         replies = nil
         cancelTokenTimers()
@@ -338,8 +347,8 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
     }
 
     private func armStallTimer(at deadline: NIODeadline, context: ChannelHandlerContext) {
-        stallTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
-            stallTimer = nil
+        occasional.stall = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+            occasionalTimers?.stall = nil
             guard let context = self.context else { return }
             switch flow.stallTimerFired(now: context.eventLoop.now) {
             case .none:
@@ -536,9 +545,9 @@ package final class MQTTConnectionHandler: ChannelDuplexHandler {
         // For the broker the connection is over now: its session, will, status event and slot
         // under max-connections do not wait for the client to close.
         connectionEnded()
-        lingerTimer = context.eventLoop.assumeIsolated().scheduleTask(in: broker.configuration.closeLingerTimeout) {
+        occasional.linger = context.eventLoop.assumeIsolated().scheduleTask(in: broker.configuration.closeLingerTimeout) {
             [self] in
-            lingerTimer = nil
+            occasionalTimers?.linger = nil
             broker.stats.increment(.lingeringClosesTimedOut)
             self.context?.close(promise: nil)
         }

@@ -41,7 +41,7 @@ extension SessionHandle {
     /// offline. Call on eventLoop.
     package var connectedTransport: String? {
         eventLoop.preconditionInEventLoop()
-        return connection?.connectInfo?.transport
+        return connection?.acceptedTransport
     }
 
     /// Disconnects the client for an administrative action: MQTT 5 DISCONNECT 0x98, then close;
@@ -49,7 +49,7 @@ extension SessionHandle {
     /// session has no connection. Call on eventLoop.
     package func kick() -> Bool {
         eventLoop.preconditionInEventLoop()
-        guard let connection, connection.connectInfo != nil else { return false }
+        guard let connection, connection.acceptedTransport != nil else { return false }
         connection.disconnect(reason: .administrativeAction, reasonString: "disconnected by an administrator")
         return true
     }

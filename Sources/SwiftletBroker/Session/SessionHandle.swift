@@ -55,10 +55,10 @@ package final class SessionHandle: @unchecked Sendable {
     private var ended = false
     private var will: PendingWill?
     private var expiryTimer: Scheduled<Void>?
-    /// Completed once the first connection is attached; a takeover of this handle waits for it,
-    /// so that migrations of one client ID never overlap and never overtake an attach.
-    private let readyPromise: EventLoopPromise<Void>
-    private var isReady = false
+    /// Whether the first connection is attached; a takeover of this handle waits for it (``ready``),
+    /// so that migrations of one client ID never overlap and never overtake an attach. Read from
+    /// the loop of the connection taking over, hence the lock.
+    private let readiness = Mutex(Readiness.pending(nil))
     /// Deliveries that reached this handle directly while messages forwarded by its predecessor
     /// may still be on their way; replayed behind them once the predecessor's loop has drained
     /// (DESIGN §4.7). nil when nothing is being waited for.
@@ -79,10 +79,25 @@ package final class SessionHandle: @unchecked Sendable {
         var sharedSubscription: String?
     }
 
-    private struct PendingWill {
-        var message: WillMessage
-        var delay: UInt32
+    /// A class, not a struct: an optional reference is one word in every session, where the will
+    /// message, its delay and its timer were about a hundred bytes even in sessions without a will.
+    private final class PendingWill {
+        let message: WillMessage
+        let delay: UInt32
         var timer: Scheduled<Void>?
+
+        init(message: WillMessage, delay: UInt32) {
+            self.message = message
+            self.delay = delay
+        }
+    }
+
+    /// The promise a takeover waits on exists only once a takeover asked for it: most sessions are
+    /// never taken over, and a promise made for every session cost each an allocation (72 bytes,
+    /// kept for the session's life) on the connection set-up path.
+    private enum Readiness {
+        case pending(EventLoopPromise<Void>?)
+        case ready
     }
 
     /// - Parameter awaitingPredecessor: the handle takes over a session whose messages may still
@@ -95,11 +110,23 @@ package final class SessionHandle: @unchecked Sendable {
         self.eventLoop = eventLoop
         self.broker = broker
         self.loop = loop
-        self.readyPromise = eventLoop.makePromise()
         self.parked = awaitingPredecessor ? [] : nil
     }
 
-    package var ready: EventLoopFuture<Void> { readyPromise.futureResult }
+    package var ready: EventLoopFuture<Void> {
+        readiness.withLock { readiness in
+            switch readiness {
+            case .ready:
+                return eventLoop.makeSucceededVoidFuture()
+            case .pending(let promise?):
+                return promise.futureResult
+            case .pending(nil):
+                let promise = eventLoop.makePromise(of: Void.self)
+                readiness = .pending(promise)
+                return promise.futureResult
+            }
+        }
+    }
 
     // MARK: - Lifecycle
 
@@ -145,9 +172,12 @@ package final class SessionHandle: @unchecked Sendable {
     }
 
     private func markReady() {
-        guard !isReady else { return }
-        isReady = true
-        readyPromise.succeed()
+        let waiting: EventLoopPromise<Void>? = readiness.withLock { readiness in
+            guard case .pending(let promise) = readiness else { return nil }
+            readiness = .ready
+            return promise
+        }
+        waiting?.succeed()
     }
 
     /// Attaches a new network connection (after CONNACK was decided).
@@ -168,7 +198,7 @@ package final class SessionHandle: @unchecked Sendable {
         }
         expiryTimer?.cancel()
         expiryTimer = nil
-        self.will = will.map { PendingWill(message: $0, delay: willDelay, timer: nil) }
+        self.will = will.map { PendingWill(message: $0, delay: willDelay) }
         broker.sessionAvailabilityChanged(self, connected: true)
         markReady()
     }
@@ -226,7 +256,7 @@ package final class SessionHandle: @unchecked Sendable {
                 self.end(reason: "session expired")
             }
         }
-        if var pending = will {
+        if let pending = will {
             if pending.delay == 0 {
                 self.publishWill()
             } else {
@@ -235,7 +265,6 @@ package final class SessionHandle: @unchecked Sendable {
                 pending.timer = eventLoop.scheduleTask(in: .seconds(Int64(pending.delay))) { [self] in
                     self.publishWill()
                 }
-                will = pending
             }
         }
     }

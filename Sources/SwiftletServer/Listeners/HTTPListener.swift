@@ -43,9 +43,10 @@ enum HTTPListener {
             handshake: settings.handshake, deflate: settings.deflate, broker: broker,
             transport: transport, authenticationModes: settings.authenticationModes, resources: registry,
             logger: logger)
-        return ServerBootstrap.swiftletListener(group: group, outboundLimit: outboundLimit)
+        return ServerBootstrap.swiftletListener(group: group)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try channel.configureSwiftletConnection(outboundLimit: outboundLimit, allowRemoteHalfClosure: false)
                     let pipeline = channel.pipeline.syncOperations
                     if let tls {
                         try pipeline.addHandler(NIOSSLServerHandler(context: tls))

@@ -26,10 +26,10 @@ enum MQTTListener {
         logger: Logger
     ) -> EventLoopFuture<any Channel> {
         let outboundLimit = broker.configuration.maxOutboundBytes
-        return ServerBootstrap.swiftletListener(group: group, outboundLimit: outboundLimit)
-            .childChannelOption(.allowRemoteHalfClosure, value: true)
+        return ServerBootstrap.swiftletListener(group: group)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try channel.configureSwiftletConnection(outboundLimit: outboundLimit, allowRemoteHalfClosure: true)
                     let pipeline = channel.pipeline.syncOperations
                     let handler = MQTTConnectionHandler(
                         broker: broker, transport: tls == nil ? "tcp" : "tls", logger: logger)

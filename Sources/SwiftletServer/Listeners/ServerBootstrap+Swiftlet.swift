@@ -12,26 +12,17 @@ import NIOCore
 import NIOPosix
 
 extension ServerBootstrap {
-    /// The socket options every Swiftlet listener uses.
-    ///
-    /// - Parameter outboundLimit: the write-buffer high-water mark per connection. Writability is
-    ///   the slow-consumer signal (DESIGN §4.6): above it QoS 0 messages to the connection are
-    ///   dropped and QoS 1/2 wait in the session queue, and the connection is not read from.
-    static func swiftletListener(group: any EventLoopGroup, outboundLimit: Int) -> ServerBootstrap {
+    /// The server socket options every Swiftlet listener uses. The accepted connections' options
+    /// are set by ``Channel/configureSwiftletConnection(outboundLimit:allowRemoteHalfClosure:)``
+    /// in the child channel initializer.
+    static func swiftletListener(group: any EventLoopGroup) -> ServerBootstrap {
         ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(
-                .writeBufferWaterMark,
-                value: ChannelOptions.Types.WriteBufferWaterMark(low: outboundLimit / 2, high: outboundLimit)
-            )
-            .childChannelOption(.recvAllocator, value: Self.receiveBufferSizes)
-            // One read per readiness: NIO keeps up to this many receive buffers per channel for
-            // good (one more each time a read finds the last one still held, as an HTTP decoder
-            // holds an upgrade request that filled it), and a read of up to 64 KiB per wake-up
-            // is enough for any one MQTT connection.
-            .childChannelOption(.maxMessagesPerRead, value: 1)
+            // Accepted sockets inherit TCP_NODELAY from the listening socket (Linux and the BSDs
+            // copy it into the new socket; NIO's `ServerBootstrap` sets it on the listener by
+            // default for that reason), so no connection needs a `setsockopt` of its own for it.
+            .serverChannelOption(.tcpOption(.tcp_nodelay), value: 1)
     }
 
     /// Receive buffer sizes for every connection.
@@ -44,5 +35,39 @@ extension ServerBootstrap {
     /// its buffer gets one twice the size for its next read, up to 64 KiB, within the same read
     /// cycle (NIO reads up to `maxMessagesPerRead` times per readiness), so busy publishers reach
     /// full-size reads after a few reads.
-    static let receiveBufferSizes = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 64 * 1024)
+    static let receiveBufferSizes = ReceiveBufferSizes(minimum: 64, initial: 256, maximum: 64 * 1024)
+}
+
+extension Channel {
+    /// Sets the options of an accepted connection. Call from the child channel initializer, on
+    /// the channel's loop.
+    ///
+    /// Set here rather than as the bootstrap's `childChannelOption`s: the bootstrap applies those
+    /// one after the other through a chain of futures (`ChannelOptions.Storage.applyAllChannelOptions`),
+    /// about three future allocations and callbacks per option and connection, where a
+    /// synchronous `setOption` is a plain call.
+    ///
+    /// - Parameters:
+    ///   - outboundLimit: the write-buffer high-water mark per connection. Writability is the
+    ///     slow-consumer signal (DESIGN §4.6): above it QoS 0 messages to the connection are
+    ///     dropped and QoS 1/2 wait in the session queue, and the connection is not read from.
+    ///   - allowRemoteHalfClosure: whether the handlers see the client's half-close as an event
+    ///     (MQTT over TCP) instead of the channel closing.
+    func configureSwiftletConnection(outboundLimit: Int, allowRemoteHalfClosure: Bool) throws {
+        guard let options = syncOptions else {
+            preconditionFailure("Internal inconsistency: accepted channels of NIOPosix have synchronous options")
+        }
+        try options.setOption(
+            .writeBufferWaterMark,
+            value: ChannelOptions.Types.WriteBufferWaterMark(low: outboundLimit / 2, high: outboundLimit))
+        try options.setOption(.recvAllocator, value: ServerBootstrap.receiveBufferSizes)
+        // One read per readiness: NIO keeps up to this many receive buffers per channel for
+        // good (one more each time a read finds the last one still held, as an HTTP decoder
+        // holds an upgrade request that filled it), and a read of up to 64 KiB per wake-up
+        // is enough for any one MQTT connection.
+        try options.setOption(.maxMessagesPerRead, value: 1)
+        if allowRemoteHalfClosure {
+            try options.setOption(.allowRemoteHalfClosure, value: true)
+        }
+    }
 }
