@@ -28,6 +28,7 @@
 #     live                              1 room × 10,000 viewers, 40 B comments, LIVE_RATE/s (20);
 #                                       Swiftlet with a 30 ms batch window (room policy sb/#), the others plain
 #     chat200                           200 rooms × 50 subscribers, 200 publishers, QoS 1, 200 B, ramp
+#     chat200-rate                      the same at one rate, CHAT200_RATE msg/s (500: issue 12's yardstick)
 #     idle19k                           19,000 idle connections
 #
 # Environment (all optional):
@@ -36,6 +37,7 @@
 #   SUBSCRIBERS=1000 ROOMS=10 PUBLISHERS=10 RATE=2000 SIZE=128
 #   RAMP=2000:2:512000              the ramp scenario's START:FACTOR:MAX
 #   CHAT_ROOMS=400 CHAT_MEMBERS=2000 CHAT_RATE=2000
+#   CHAT200_RATE=500                the chat200-rate scenario's message rate
 #   CONNECTIONS=10000 SOURCE_ADDRESSES=4
 #   BENCH_THREADS=1                 event loop threads of the load generator
 #   SCRATCH=.build                  swift build --scratch-path for the release build
@@ -61,6 +63,7 @@ CHAT_MEMBERS=${CHAT_MEMBERS:-2000}
 CHAT_RATE=${CHAT_RATE:-2000}
 CONNECTIONS=${CONNECTIONS:-10000}
 LIVE_RATE=${LIVE_RATE:-20}
+CHAT200_RATE=${CHAT200_RATE:-500}
 SOURCE_ADDRESSES=${SOURCE_ADDRESSES:-4}
 BENCH_THREADS=${BENCH_THREADS:-1}
 SCRATCH=${SCRATCH:-.build}
@@ -216,6 +219,8 @@ scenario_args() {
         --size 40 --qos 0 --rate "$LIVE_RATE" "${common[@]}" ;;
     chat200) echo fanout --url "mqtt://$HOST:$MQTT_PORT" --subscribers 10000 --rooms 200 --publishers 200 \
         --size 200 --qos 1 --ramp 250:2:16000 "${common[@]}" ;;
+    chat200-rate) echo fanout --url "mqtt://$HOST:$MQTT_PORT" --subscribers 10000 --rooms 200 --publishers 200 \
+        --size 200 --qos 1 --rate "$CHAT200_RATE" "${common[@]}" ;;
     idle19k) echo connections --url "mqtt://$HOST:$MQTT_PORT" --connections 19000 "${common[@]}" ;;
     *) echo "unknown scenario $1" >&2; return 1 ;;
     esac

@@ -29,13 +29,17 @@ private final class FanOutFixture {
     let broker: Broker
     let subscriberCount: Int
     private var channels: [EmbeddedChannel] = []
+    /// The protocol version each channel's client speaks.
+    private var versions: [ProtocolVersion] = []
 
     /// - Parameters:
     ///   - subscriptionIdentifier: if set, every subscriber speaks MQTT 5 and subscribes
     ///     with this Subscription Identifier, which makes its PUBLISH its own [MQTT-3.3.4-3].
     ///   - rooms: room policies (batch windows) of the broker.
+    ///   - qos: the QoS every subscriber subscribes with.
     init(
-        subscriberCount: Int, loopCount: Int, subscriptionIdentifier: UInt32? = nil, rooms: [RoomPolicy] = []
+        subscriberCount: Int, loopCount: Int, subscriptionIdentifier: UInt32? = nil, rooms: [RoomPolicy] = [],
+        qos: QoS = .atMostOnce
     ) throws {
         self.subscriberCount = subscriberCount
         loops = (0..<loopCount).map { _ in EmbeddedEventLoop() }
@@ -63,12 +67,13 @@ private final class FanOutFixture {
                 .subscribe(
                     SubscribePacket(
                         packetID: 1,
-                        subscriptions: [SubscriptionRequest(topicFilter: benchmarkRoomTopic, qos: .atMostOnce)],
+                        subscriptions: [SubscriptionRequest(topicFilter: benchmarkRoomTopic, qos: qos)],
                         properties: subscriptionIdentifier.map { [.subscriptionIdentifier($0)] } ?? [])),
                 version: version, into: &bytes)
             try channel.writeInbound(bytes)
             loop.run()
             channels.append(channel)
+            versions.append(version)
         }
         precondition(broker.subscriptionCount == subscriberCount, "\(broker.subscriptionCount) subscriptions")
         // CONNACK and SUBACK.
@@ -83,11 +88,32 @@ private final class FanOutFixture {
 
     /// Empties every channel's outbound buffer; returns how many buffers were written.
     func drain() throws -> Int {
-        var count = 0
-        for channel in channels {
-            while try channel.readOutbound(as: ByteBuffer.self) != nil { count += 1 }
+        try drainPublishes().count
+    }
+
+    /// Empties every channel's outbound buffer; returns the packet identifiers of the PUBLISH
+    /// packets written (nil for QoS 0), one per buffer.
+    func drainPublishes() throws -> [UInt16?] {
+        var identifiers: [UInt16?] = []
+        for (channel, version) in zip(channels, versions) {
+            while var buffer = try channel.readOutbound(as: ByteBuffer.self) {
+                var decoder = MQTTPacketDecoder(version: version)
+                if case .publish(let publish)? = try decoder.decodePacket(buffer: &buffer) {
+                    identifiers.append(publish.packetID)
+                } else {
+                    identifiers.append(nil)
+                }
+            }
         }
-        return count
+        return identifiers
+    }
+
+    /// Every subscriber sends `puback` (the same bytes: one identifier for all of them), each
+    /// in its own read, as a client on its own socket would.
+    func acknowledgeAll(_ puback: ByteBuffer) throws {
+        for channel in channels {
+            try channel.writeInbound(puback)
+        }
     }
 }
 
@@ -150,6 +176,39 @@ func fanOutBenchmarks() {
         precondition(routed == fixture.subscriberCount, "routed to \(routed)")
         let written = try fixture.drain()
         precondition(written == fixture.subscriberCount, "\(written) PUBLISH packets written")
+    }
+
+    var qos1Fixture: FanOutFixture?
+    var pendingAcknowledgement: ByteBuffer?
+    // Counts the mallocs of one QoS 1 publish to 1,000 QoS 1 subscribers on one loop and of the
+    // 1,000 PUBACKs that complete the previous one (issue 12): the subscribers share the message's
+    // packet identifier (PublishEncodingCache.sharedPacketID), so the PUBLISH is encoded once per
+    // protocol family as at QoS 0, each in-flight window (InflightWindow) reuses its storage, and a
+    // PUBACK is decoded and matched without allocating. The count is per publish, not per delivery.
+    Benchmark("FanOut.QoS1.1k.1loop.withPUBACK", configuration: .init(maxIterations: 10)) { benchmark in
+        if qos1Fixture == nil {
+            qos1Fixture = try FanOutFixture(subscriberCount: 1_000, loopCount: 1, qos: .atLeastOnce)
+        }
+        let fixture = qos1Fixture!
+        let message = RoutedMessage(
+            topic: benchmarkRoomTopic, payload: benchmarkPayload, qos: .atLeastOnce, retain: false,
+            publisherClientID: "publisher")
+        let now = fixture.loops[0].now
+        benchmark.startMeasurement()
+        if let puback = pendingAcknowledgement {
+            try fixture.acknowledgeAll(puback)
+        }
+        let routed = fixture.broker.route(message, from: nil, now: now)
+        fixture.runLoops()
+        benchmark.stopMeasurement()
+        precondition(routed == fixture.subscriberCount, "routed to \(routed)")
+        let identifiers = try fixture.drainPublishes()
+        precondition(identifiers.count == fixture.subscriberCount, "\(identifiers.count) PUBLISH packets written")
+        let shared = identifiers[0]
+        precondition(shared != nil && identifiers.allSatisfy { $0 == shared }, "packet identifiers not shared")
+        var puback = ByteBuffer()
+        MQTTPacketEncoder.encode(.puback(AckPacket(packetID: shared!)), version: .v3_1_1, into: &puback)
+        pendingAcknowledgement = puback
     }
 
     var batchFixture: FanOutFixture?

@@ -133,6 +133,42 @@ struct QoSFlowTests {
         #expect(broker.broker.session(clientID: "sub")?.inflightCount == 0)
     }
 
+    @Test(
+        "Subscribers of one QoS 1/2 message share its packet identifier where their sessions have it free",
+        arguments: [QoS.atLeastOnce, .exactlyOnce])
+    func sharedPacketIdentifier(qos: QoS) throws {
+        let broker = TestBroker()
+        let first = try broker.connected("first", .v3_1_1)
+        try first.subscribe("chat/room", qos: qos)
+        let second = try broker.connected("second", .v5)
+        try second.subscribe("chat/room", qos: qos)
+        try second.subscribe("chat/other", qos: qos)
+        let third = try broker.connected("third", .v5)
+        try third.subscribe("chat/other", qos: qos)
+        let publisher = try broker.connected("pub")
+        try publisher.publish("chat/room", "one", qos: qos, packetID: 1)
+        let firstOne = try first.nextPublish()
+        let secondOne = try second.nextPublish()
+        // Both sessions had it free: one identifier, so one encoding per protocol family.
+        #expect(firstOne.packetID == secondOne.packetID)
+        #expect(firstOne.payloadString == "one" && secondOne.payloadString == "one")
+
+        // "second" still holds that identifier; "third" (a new session) takes it first or is offered it.
+        try publisher.publish("chat/other", "two", qos: qos, packetID: 2)
+        let secondTwo = try second.nextPublish()
+        let thirdTwo = try third.nextPublish()
+        #expect(secondTwo.payloadString == "two" && thirdTwo.payloadString == "two")
+        #expect(secondTwo.qos == qos && !secondTwo.dup)
+        // [MQTT-2.2.1-3]: never an identifier the session still has in use.
+        #expect(secondTwo.packetID != secondOne.packetID)
+        for (client, publish) in [(first, firstOne), (second, secondOne), (second, secondTwo), (third, thirdTwo)] {
+            try client.acknowledge(publish)
+        }
+        for id in ["first", "second", "third"] {
+            #expect(broker.broker.session(clientID: id)?.inflightCount == 0)
+        }
+    }
+
     @Test("Outbound QoS 2: PUBLISH, PUBREC → PUBREL, PUBCOMP", arguments: [ProtocolVersion.v3_1_1, .v5])
     func outboundQoS2(version: ProtocolVersion) throws {
         let broker = TestBroker()

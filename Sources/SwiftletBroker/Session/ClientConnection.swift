@@ -76,22 +76,37 @@ extension ClientConnection {
 }
 
 /// The encoded bytes of one message, shared by every subscriber that takes them unchanged
-/// (DESIGN §4.4): QoS 0, no subscription identifier, no topic alias. 3.1 and 3.1.1 PUBLISH
-/// packets are identical on the wire; MQTT 5 adds properties, whose remaining message expiry
-/// changes by the second. The RETAIN flag differs with retain-as-published. So a batch keeps at
-/// most a handful of encodings, whatever the number of subscribers.
+/// (DESIGN §4.4): no subscription identifier, no topic alias, not a redelivery. 3.1 and 3.1.1
+/// PUBLISH packets are identical on the wire; MQTT 5 adds properties, whose remaining message
+/// expiry changes by the second. The RETAIN flag differs with retain-as-published, the QoS with
+/// each subscription's maximum. At QoS 1 and 2 the packet identifier is per session, but the
+/// subscribers of one message share the one in ``sharedPacketID`` wherever their sessions have it
+/// free, so they share the bytes too. A batch keeps a handful of encodings, whatever the number
+/// of subscribers.
+///
+/// One cache serves one message (its deliveries on one loop), never several.
 package struct PublishEncodingCache {
     package struct Key: Hashable {
         package var isMQTT5: Bool
         package var retain: Bool
         package var lifetime: Int64?
+        package var qos: QoS
+        /// 0 at QoS 0, which has no packet identifier [MQTT-2.2.1-2].
+        package var packetID: UInt16
 
-        package init(isMQTT5: Bool, retain: Bool, lifetime: Int64?) {
+        package init(isMQTT5: Bool, retain: Bool, lifetime: Int64?, qos: QoS = .atMostOnce, packetID: UInt16 = 0) {
             self.isMQTT5 = isMQTT5
             self.retain = retain
             self.lifetime = isMQTT5 ? lifetime : nil
+            self.qos = qos
+            self.packetID = qos == .atMostOnce ? 0 : packetID
         }
     }
+
+    /// The packet identifier the first QoS 1/2 subscriber of this message took, offered to the
+    /// others (``SessionState/allocatePacketID(preferring:)``). Packet identifiers only have to be
+    /// unused within each session [MQTT-2.2.1-3], so subscribers that have it free can all use it.
+    package var sharedPacketID: UInt16?
 
     private typealias Entry = (key: Key, bytes: ByteBuffer)
 

@@ -59,14 +59,18 @@ extension MQTTConnectionHandler: ClientConnection {
         }
         let lifetime = message.remainingLifetime(now: now)
 
-        // Encode once (DESIGN §4.4): a QoS 0 message without per-subscriber properties has the
-        // same bytes for every subscriber of the same protocol family.
-        if qos == .atMostOnce, subscriptionIdentifiers.isEmpty, clientTopicAliasMaximum == 0 {
+        // Encode once (DESIGN §4.4): a message without per-subscriber properties has the same
+        // bytes for every subscriber of the same protocol family, at QoS 1 and 2 too when the
+        // session took the message's shared packet identifier. A redelivery (DUP) is per session.
+        if subscriptionIdentifiers.isEmpty, clientTopicAliasMaximum == 0, !dup,
+            qos == .atMostOnce || (packetID != nil && packetID == cache.sharedPacketID)
+        {
             let isMQTT5 = protocolVersion == .v5
-            let key = PublishEncodingCache.Key(isMQTT5: isMQTT5, retain: retain, lifetime: lifetime)
+            let key = PublishEncodingCache.Key(
+                isMQTT5: isMQTT5, retain: retain, lifetime: lifetime, qos: qos, packetID: packetID ?? 0)
             let bytes = cache.bytes(for: key) {
                 encodePublish(
-                    message, topic: message.topic, qos: qos, retain: retain, packetID: nil, dup: false,
+                    message, topic: message.topic, qos: qos, retain: retain, packetID: packetID, dup: false,
                     properties: isMQTT5 ? message.forwardedProperties(lifetime: lifetime) : [],
                     allocator: context.channel.allocator)
             }

@@ -211,8 +211,8 @@ package final class SessionHandle: @unchecked Sendable {
         guard let connection else { return }
         let now = eventLoop.now
         var cache = PublishEncodingCache()
-        for packetID in state.inflightOrder {
-            guard let entry = state.inflight[packetID] else { continue }
+        for entry in state.inflight {
+            let packetID = entry.packetID
             switch entry.phase {
             case .awaitingAcknowledgement:
                 // DUP is set on redelivery [MQTT-3.3.1-1]; the packet identifier stays the same.
@@ -665,21 +665,24 @@ package final class SessionHandle: @unchecked Sendable {
     }
 
     private func send(
-        _ delivery: OutboundDelivery, on connection: any ClientConnection, now: NIODeadline,
+        _ delivery: consuming OutboundDelivery, on connection: any ClientConnection, now: NIODeadline,
         cache: inout PublishEncodingCache
     ) {
-        guard let packetID = state.allocatePacketID() else {
+        // The message's shared identifier where this session has it free: then the PUBLISH bytes
+        // encoded for the first subscriber serve this one too (PublishEncodingCache).
+        guard let packetID = state.allocatePacketID(preferring: cache.sharedPacketID) else {
             enqueue(delivery)
             return
         }
-        state.addInflight(delivery, packetID: packetID)
-        if connection.writePublish(delivery, packetID: packetID, dup: false, now: now, cache: &cache) {
-            stats.increment(.messagesSent)
-        } else {
+        if cache.sharedPacketID == nil { cache.sharedPacketID = packetID }
+        // Written before it is recorded, so that the delivery moves into the window uncopied.
+        guard connection.writePublish(delivery, packetID: packetID, dup: false, now: now, cache: &cache) else {
             // Too large for this client: discarded as if sent and acknowledged [MQTT-3.1.2-24].
-            state.completeInflight(packetID)
             stats.increment(.messagesDroppedTooLarge)
+            return
         }
+        stats.increment(.messagesSent)
+        state.addInflight(delivery, packetID: packetID)
     }
 
     /// Moves queued messages into the send window while the connection can take them.
@@ -712,8 +715,8 @@ package final class SessionHandle: @unchecked Sendable {
     /// PUBACK received. Returns whether the identifier was awaiting one.
     package func pubAckReceived(_ packetID: UInt16) -> Bool {
         eventLoop.preconditionInEventLoop()
-        guard let entry = state.inflight[packetID], entry.phase == .awaitingAcknowledgement,
-            entry.delivery.qos == .atLeastOnce
+        guard let status = state.inflightStatus(packetID), status.phase == .awaitingAcknowledgement,
+            status.qos == .atLeastOnce
         else { return false }
         state.completeInflight(packetID)
         drainQueue(now: eventLoop.now)
@@ -724,7 +727,7 @@ package final class SessionHandle: @unchecked Sendable {
     /// (reason code 0x80 or more, MQTT 5 §4.3.3). Returns whether the identifier was known.
     package func pubRecReceived(_ packetID: UInt16, reasonCode: ReasonCode) -> Bool {
         eventLoop.preconditionInEventLoop()
-        guard let entry = state.inflight[packetID], entry.delivery.qos == .exactlyOnce else { return false }
+        guard state.inflightStatus(packetID)?.qos == .exactlyOnce else { return false }
         if reasonCode.isFailure {
             state.completeInflight(packetID)
             drainQueue(now: eventLoop.now)

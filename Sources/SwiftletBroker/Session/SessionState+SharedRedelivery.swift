@@ -20,10 +20,8 @@ extension SessionState {
     /// deliver it twice.
     func unacknowledgedSharedDeliveries() -> [OutboundDelivery] {
         var result: [OutboundDelivery] = []
-        for packetID in self.inflightOrder {
-            guard let entry = self.inflight[packetID], entry.phase == .awaitingAcknowledgement,
-                entry.delivery.sharedSubscription != nil
-            else {
+        for entry in self.inflight {
+            guard entry.phase == .awaitingAcknowledgement, entry.delivery.sharedSubscription != nil else {
                 continue
             }
             result.append(entry.delivery)

@@ -39,18 +39,10 @@ package enum InflightPhase: Sendable, Hashable {
 /// A plain value: it is owned by one SessionHandle on one event loop, and moved whole to
 /// another loop when a client reconnects there.
 package struct SessionState: Sendable {
-    package struct Inflight: Sendable {
-        package var delivery: OutboundDelivery
-        package var phase: InflightPhase
-    }
-
     /// Filter as the client sent it (shared subscriptions keep their `$share/` prefix) → options.
     package var subscriptions: [String: SubscriptionOptions] = [:]
-    /// Outbound messages sent and not yet fully acknowledged, by packet identifier.
-    package private(set) var inflight: [UInt16: Inflight] = [:]
-    /// Packet identifiers of `inflight` in the order they were sent, for redelivery in order
-    /// [MQTT-4.6.0-1].
-    package private(set) var inflightOrder: Deque<UInt16> = []
+    /// Outbound messages sent and not yet fully acknowledged, in the order they were sent.
+    package private(set) var inflight = InflightWindow()
     /// Messages waiting for a free slot in the client's receive window or for the client to
     /// come back online.
     package private(set) var queue: Deque<OutboundDelivery> = []
@@ -68,13 +60,19 @@ package struct SessionState: Sendable {
 
     package var inflightCount: Int { inflight.count }
 
-    /// The next free packet identifier, or nil if all 65,535 are in use.
-    package mutating func allocatePacketID() -> UInt16? {
+    /// A free packet identifier: `preferred` if this session has it free, otherwise the next free
+    /// one; nil if all 65,535 are in use.
+    ///
+    /// The subscribers of one message on one loop are offered the identifier the first of them
+    /// took (``PublishEncodingCache/sharedPacketID``): identifiers only have to be unused within
+    /// the session [MQTT-2.2.1-3], and subscribers that share one get the same PUBLISH bytes.
+    package mutating func allocatePacketID(preferring preferred: UInt16? = nil) -> UInt16? {
+        if let preferred, preferred != 0, !inflight.contains(preferred) { return preferred }
         // Identifiers are reused only once released [MQTT-2.2.1-3]; the inflight window keeps
         // far fewer than 65,535 in use, so this scan ends after a step or two.
         for _ in 0..<Int(UInt16.max) {
             lastPacketID = lastPacketID == UInt16.max ? 1 : lastPacketID + 1
-            if inflight[lastPacketID] == nil { return lastPacketID }
+            if !inflight.contains(lastPacketID) { return lastPacketID }
         }
         return nil
     }
@@ -82,10 +80,10 @@ package struct SessionState: Sendable {
     /// Bytes the session holds for its client: queued and in flight (`max-queued-bytes`).
     package var heldBytes: Int { queuedBytes + inflightBytes }
 
-    package mutating func addInflight(_ delivery: OutboundDelivery, packetID: UInt16) {
-        inflight[packetID] = Inflight(delivery: delivery, phase: .awaitingAcknowledgement)
-        inflightOrder.append(packetID)
-        inflightBytes += delivery.message.byteCost
+    package mutating func addInflight(_ delivery: consuming OutboundDelivery, packetID: UInt16) {
+        let byteCost = delivery.message.byteCost
+        inflightBytes += byteCost
+        inflight.append(delivery, packetID: packetID, byteCost: byteCost)
     }
 
     // MARK: Queue
@@ -113,23 +111,23 @@ package struct SessionState: Sendable {
     }
 
     package func inflightPhase(_ packetID: UInt16) -> InflightPhase? {
-        inflight[packetID]?.phase
+        inflight.status(of: packetID)?.phase
+    }
+
+    /// Phase and QoS of an in-flight message, without copying it.
+    package func inflightStatus(_ packetID: UInt16) -> (phase: InflightPhase, qos: QoS)? {
+        inflight.status(of: packetID)
     }
 
     package mutating func setPhase(_ phase: InflightPhase, packetID: UInt16) {
-        inflight[packetID]?.phase = phase
+        inflight.setPhase(phase, packetID: packetID)
     }
 
     /// Removes a completed message; returns whether it was inflight.
     @discardableResult
     package mutating func completeInflight(_ packetID: UInt16) -> Bool {
-        guard let removed = inflight.removeValue(forKey: packetID) else { return false }
-        inflightBytes -= removed.delivery.message.byteCost
-        if inflightOrder.first == packetID {
-            inflightOrder.removeFirst()
-        } else if let index = inflightOrder.firstIndex(of: packetID) {
-            inflightOrder.remove(at: index)
-        }
+        guard let byteCost = inflight.remove(packetID) else { return false }
+        inflightBytes -= byteCost
         return true
     }
 
