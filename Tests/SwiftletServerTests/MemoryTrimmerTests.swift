@@ -189,34 +189,50 @@ struct MemoryTrimmerTests {
     @Test("glibc: a fragmented 128 MiB of freed memory goes back to the system")
     func glibcTrim() async throws {
         try await withTrimmer(malloc: .glibc) { trimmer, _ in
-            // Other tests in this process may have left freed memory in malloc's arenas, which the
-            // spike below would reuse without growing the resident size (and the trimmer only
-            // trims after growth): give it back first.
-            MemoryTrimmer.Malloc.glibc.trim()
-            // The first check sees the resident size before the spike.
-            try await trimmer.check().get()
-            #expect(trimmer.statistics.trims == 0)
-
-            // 1 KiB keepers between 64 KiB blocks (below glibc's mmap threshold, so they come
-            // from an arena): freeing the blocks leaves free chunks that cannot merge into the
-            // top of the heap, which free() alone would give back, so they stay resident.
-            var big: [UnsafeMutableRawPointer] = []
-            var keepers: [UnsafeMutableRawPointer] = []
-            for _ in 0..<2048 {
-                let block = try #require(malloc(64 * 1024))
-                memset(block, 1, 64 * 1024)  // resident
-                big.append(block)
-                keepers.append(try #require(malloc(1024)))
+            // The tests of this process run in parallel, and their own allocations and frees move
+            // the resident size and malloc's free bytes by tens of MiB while this one measures (a
+            // suite that frees as much as this spike adds hides the growth the trimmer waits for).
+            // So the spike is tried up to three times; one trim in those is what must happen.
+            var released = 0
+            for _ in 0..<3 {
+                let before = trimmer.statistics
+                try await spikeAndCheck(trimmer)
+                let after = trimmer.statistics
+                if after.trims > before.trims {
+                    released = after.releasedBytes - before.releasedBytes
+                    break
+                }
             }
-            defer { keepers.forEach { free($0) } }
-            big.forEach { free($0) }
-
-            try await trimmer.check().get()
-            let statistics = trimmer.statistics
-            #expect(statistics.trims == 1)
+            #expect(trimmer.statistics.trims >= 1, "\(trimmer.statistics)")
             // Other tests allocate meanwhile: ask for half of what was freed.
-            #expect(statistics.releasedBytes >= 64 * Self.mib, "\(statistics)")
+            #expect(released >= 64 * Self.mib, "\(trimmer.statistics)")
         }
+    }
+
+    /// Checks, makes a fragmented 128 MiB spike and frees it, and checks again.
+    private func spikeAndCheck(_ trimmer: MemoryTrimmer) async throws {
+        // Other tests in this process may have left freed memory in malloc's arenas, which the
+        // spike below would reuse without growing the resident size (and the trimmer only
+        // trims after growth): give it back first.
+        MemoryTrimmer.Malloc.glibc.trim()
+        // This check sees the resident size before the spike.
+        try await trimmer.check().get()
+
+        // 1 KiB keepers between 64 KiB blocks (below glibc's mmap threshold, so they come
+        // from an arena): freeing the blocks leaves free chunks that cannot merge into the
+        // top of the heap, which free() alone would give back, so they stay resident.
+        var big: [UnsafeMutableRawPointer] = []
+        var keepers: [UnsafeMutableRawPointer] = []
+        for _ in 0..<2048 {
+            let block = try #require(malloc(64 * 1024))
+            memset(block, 1, 64 * 1024)  // resident
+            big.append(block)
+            keepers.append(try #require(malloc(1024)))
+        }
+        defer { keepers.forEach { free($0) } }
+        big.forEach { free($0) }
+
+        try await trimmer.check().get()
     }
     #endif
 }
