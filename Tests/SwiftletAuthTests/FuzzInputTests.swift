@@ -20,15 +20,9 @@ import Testing
 struct FuzzInputTests {
     @Test("every committed input of auth-parsers keeps the parsers' properties")
     func replay() {
-        let inputs = FuzzCorpus.committedInputs(of: "auth-parsers")
-        #expect(!inputs.isEmpty, "no seeds in FuzzTesting/Corpus/auth-parsers")
-        for input in inputs {
-            do throws(FuzzFailure) {
-                try AuthParsersFuzzCase.check(input.bytes)
-            } catch {
-                Issue.record("\(input): \(error)")
-            }
-        }
+        let replay = FuzzCorpus.replay("auth-parsers", AuthParsersFuzzCase.check)
+        #expect(replay.inputs > 0, "no seeds in FuzzTesting/Corpus/auth-parsers")
+        #expect(replay.failures.isEmpty, "\(replay.failures.joined(separator: "\n"))")
     }
 
     // MARK: - Seeds

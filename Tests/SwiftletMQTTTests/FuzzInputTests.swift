@@ -19,15 +19,9 @@ import Testing
 struct FuzzInputTests {
     @Test("every committed input of mqtt-decoder keeps the decoder's properties")
     func replay() {
-        let inputs = FuzzCorpus.committedInputs(of: "mqtt-decoder")
-        #expect(!inputs.isEmpty, "no seeds in FuzzTesting/Corpus/mqtt-decoder")
-        for input in inputs {
-            do throws(FuzzFailure) {
-                try MQTTDecoderFuzzCase.check(input.bytes)
-            } catch {
-                Issue.record("\(input): \(error)")
-            }
-        }
+        let replay = FuzzCorpus.replay("mqtt-decoder", MQTTDecoderFuzzCase.check)
+        #expect(replay.inputs > 0, "no seeds in FuzzTesting/Corpus/mqtt-decoder")
+        #expect(replay.failures.isEmpty, "\(replay.failures.joined(separator: "\n"))")
     }
 
     /// `SWIFTLET_WRITE_FUZZ_CORPUS=1 swift test --filter FuzzInputTests` rewrites the seeds.

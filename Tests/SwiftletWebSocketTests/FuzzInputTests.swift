@@ -30,15 +30,9 @@ struct FuzzInputTests {
     }
 
     private static func replay(_ target: String, _ check: ([UInt8]) throws(FuzzFailure) -> Void, filePath: String = #filePath) {
-        let inputs = FuzzCorpus.committedInputs(of: target, filePath: filePath)
-        #expect(!inputs.isEmpty, "no seeds in FuzzTesting/Corpus/\(target)")
-        for input in inputs {
-            do throws(FuzzFailure) {
-                try check(input.bytes)
-            } catch {
-                Issue.record("\(input): \(error)")
-            }
-        }
+        let replay = FuzzCorpus.replay(target, check, filePath: filePath)
+        #expect(replay.inputs > 0, "no seeds in FuzzTesting/Corpus/\(target)")
+        #expect(replay.failures.isEmpty, "\(replay.failures.joined(separator: "\n"))")
     }
 
     // MARK: - Seeds

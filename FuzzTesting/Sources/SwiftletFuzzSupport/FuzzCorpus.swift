@@ -48,6 +48,31 @@ package enum FuzzCorpus {
         }
     }
 
+    /// What replaying a target's committed inputs found.
+    package struct Replay: Sendable {
+        /// How many inputs were replayed.
+        package var inputs: Int
+        /// One line per input that broke a property: its file and what broke.
+        package var failures: [String]
+    }
+
+    /// Runs `check` on every committed input of `target` (``committedInputs(of:filePath:)``), for
+    /// the unit tests that keep every seed and every past failure passing.
+    package static func replay(
+        _ target: String, _ check: ([UInt8]) throws(FuzzFailure) -> Void, filePath: String = #filePath
+    ) -> Replay {
+        let inputs = Self.committedInputs(of: target, filePath: filePath)
+        var failures: [String] = []
+        for input in inputs {
+            do throws(FuzzFailure) {
+                try check(input.bytes)
+            } catch {
+                failures.append("\(input): \(error)")
+            }
+        }
+        return Replay(inputs: inputs.count, failures: failures)
+    }
+
     /// Replaces the seeds of `target` with `seeds`, named by the fixture they come from.
     package static func writeSeeds(_ seeds: [(name: String, bytes: [UInt8])], of target: String, filePath: String = #filePath) throws {
         let directory = Self.packageRoot(filePath) + "/FuzzTesting/Corpus/" + target
