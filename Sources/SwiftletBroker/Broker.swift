@@ -210,16 +210,21 @@ package final class Broker: Sendable {
         if let publisher {
             return route(message, from: publisher, now: now, context: publisher.loop, on: publisher.eventLoop)
         }
-        let context = loop.flatMap { $0.inEventLoop ? loops.existingContext(for: $0) : nil }
-        return route(message, from: nil, now: now, context: context, on: loop)
+        return route(message, from: nil, now: now, context: currentContext(on: loop), on: loop)
     }
 
     /// Routes a message that another node of the cluster received (see ``RemoteRoute``) to this
     /// node's subscribers. It is not forwarded again.
     @discardableResult
     package func routeFromRemote(_ message: RoutedMessage, now: NIODeadline, on loop: (any EventLoop)? = nil) -> Int {
-        let context = loop.flatMap { $0.inEventLoop ? loops.existingContext(for: $0) : nil }
-        return route(message, from: nil, now: now, context: context, on: loop, fromRemote: true)
+        return route(message, from: nil, now: now, context: currentContext(on: loop), on: loop, fromRemote: true)
+    }
+
+    /// The context of `loop` when this runs on it and the broker has one: its copy of the index may
+    /// be used here. Off the loop, nil (the route matches under the router's lock).
+    private func currentContext(on loop: (any EventLoop)?) -> LoopContext? {
+        guard let loop, loop.inEventLoop else { return nil }
+        return loops.existingContext(for: loop)
     }
 
     /// ``route(_:from:now:on:)`` on a loop whose context the caller has (a session's will).

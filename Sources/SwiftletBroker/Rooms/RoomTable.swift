@@ -69,9 +69,7 @@ package final class RoomTable: Sendable {
 
     /// The shard of `topic`'s room.
     private func shard(_ topic: String) -> Shard {
-        var hasher = Hasher()
-        hasher.combine(topic)
-        return shards[Int(UInt(bitPattern: hasher.finalize()) % UInt(Self.shardCount))]
+        shards[shardIndex(of: topic, count: Self.shardCount)]
     }
 
     /// The first policy whose filter matches `topic`.

@@ -28,9 +28,7 @@ final class SessionRegistry: Sendable {
     }
 
     private func shard(_ clientID: String) -> Shard {
-        var hasher = Hasher()
-        hasher.combine(clientID)
-        return shards[Int(UInt(bitPattern: hasher.finalize()) % UInt(Self.shardCount))]
+        shards[shardIndex(of: clientID, count: Self.shardCount)]
     }
 
     /// Runs `body` on the entry of `clientID` under its shard's lock.
@@ -55,4 +53,10 @@ final class SessionRegistry: Sendable {
     var all: [SessionHandle] {
         shards.flatMap { shard in shard.sessions.withLock { Array($0.values) } }
     }
+}
+
+/// Which of `count` shards `key` lives in: a hash of the key (seeded per process, so only for
+/// in-memory sharding), the same for the same key within a process.
+func shardIndex(of key: some Hashable, count: Int) -> Int {
+    Int(UInt(bitPattern: key.hashValue) % UInt(count))
 }
