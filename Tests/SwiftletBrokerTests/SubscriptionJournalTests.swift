@@ -8,9 +8,10 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 //===----------------------------------------------------------------------===//
-import SwiftletBroker
 import SwiftletMQTT
 import Testing
+
+@testable import SwiftletBroker
 
 /// The journal that keeps every event loop's copy of the subscription index in step with the
 /// writers' (issue 12: no lock on the publish path), on plain values.
@@ -45,7 +46,7 @@ struct SubscriptionJournalTests {
     func copiesConverge() {
         var journal = SubscriptionJournal<Int>()
         var early = Copy(&journal)
-        var random = SplitMix(seed: 12)
+        var random = SplitMix64(seed: 12)
         let filters = ["a/b", "a/+", "a/#", "#", "+/b", "c", "$share/g/a/b", "$share/h/a/#", "a/b/c"]
         let topics = ["a/b", "a/c", "a", "c", "a/b/c", "x/b"]
         var late: Copy?
@@ -141,18 +142,5 @@ struct SubscriptionJournalTests {
         journal.setAvailable(1, false)
         journal.setAvailable(1, false)
         #expect(journal.version == 1)
-    }
-}
-
-/// A small deterministic generator for the random sequence of changes.
-private struct SplitMix {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D1_049B_1331_11EB
-        return z ^ (z >> 31)
     }
 }
