@@ -180,25 +180,25 @@ case "$seconds" in
 '' | *[!0-9]*) usage ;;
 esac
 
+# Builds the product of every target.
+build_all() {
+    local products=() entry product
+    for entry in "${targets[@]}"; do
+        read -r _ product _ <<<"$entry"
+        products+=("$product")
+    done
+    build "${products[@]}"
+}
+
 case "$command" in
 list)
     for entry in "${targets[@]}"; do echo "${entry%% *}"; done
     ;;
 build)
-    products=()
-    for entry in "${targets[@]}"; do
-        read -r _ product _ <<<"$entry"
-        products+=("$product")
-    done
-    build "${products[@]}"
+    build_all
     ;;
 all)
-    products=()
-    for entry in "${targets[@]}"; do
-        read -r _ product _ <<<"$entry"
-        products+=("$product")
-    done
-    build "${products[@]}"
+    build_all
     # Every target runs even after one fails, so that one run reports everything it finds.
     failed=0
     for entry in "${targets[@]}"; do
